@@ -1,0 +1,175 @@
+// Package activity keeps Stepscaler's records in one DynamoDB table: per service a state
+// item (the lease that keeps two scalings of one service apart, and the last scale-out and
+// scale-in times for cooldowns) and activity items shaped like Application Auto Scaling's
+// scaling activities, which expire through TTL.
+package activity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/stepscaler/stepscaler/internal/scaling"
+)
+
+// Table layout. Every item of a service shares its partition, so one Query reads a
+// service's history newest first.
+const (
+	KeyPartition = "pk"
+	KeySort      = "sk"
+	AttrTTL      = "expiresAt"
+
+	stateSort      = "STATE"
+	activityPrefix = "ACTIVITY#"
+)
+
+// DynamoDB is the part of the DynamoDB client the store uses.
+type DynamoDB interface {
+	GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+}
+
+// Store reads and writes the records of one table.
+type Store struct {
+	db    DynamoDB
+	table string
+}
+
+// New returns a store over table.
+func New(db DynamoDB, table string) *Store { return &Store{db: db, table: table} }
+
+// State is a service's state item.
+type State struct {
+	LeaseOwner     string     `dynamodbav:"leaseOwner,omitempty" json:"leaseOwner,omitempty"`
+	LeaseExpiresAt int64      `dynamodbav:"leaseExpiresAt,omitempty" json:"leaseExpiresAt,omitempty"` // epoch seconds
+	LastScaleOutAt *time.Time `dynamodbav:"lastScaleOutAt,omitempty" json:"lastScaleOutAt,omitempty"`
+	LastScaleInAt  *time.Time `dynamodbav:"lastScaleInAt,omitempty" json:"lastScaleInAt,omitempty"`
+}
+
+// History returns the cooldown history the planner needs.
+func (s State) History() scaling.History {
+	return scaling.History{LastScaleOutAt: s.LastScaleOutAt, LastScaleInAt: s.LastScaleInAt}
+}
+
+// Lease is the result of trying to take a service's lease.
+type Lease struct {
+	Acquired bool   `json:"acquired"`
+	Owner    string `json:"owner"` // who holds it now: us when Acquired
+	State    State  `json:"state"`
+}
+
+func serviceKey(s scaling.ServiceRef) string { return "SERVICE#" + s.String() }
+
+func key(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		KeyPartition: &types.AttributeValueMemberS{Value: pk},
+		KeySort:      &types.AttributeValueMemberS{Value: sk},
+	}
+}
+
+// AcquireLease takes svc's lease for owner until now+ttl, unless another owner holds an
+// unexpired one. Taking it again as the same owner succeeds, so a retried step is harmless.
+func (s *Store) AcquireLease(ctx context.Context, svc scaling.ServiceRef, owner string, now time.Time, ttl time.Duration) (Lease, error) {
+	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:           &s.table,
+		Key:                 key(serviceKey(svc), stateSort),
+		UpdateExpression:    aws.String("SET leaseOwner = :owner, leaseExpiresAt = :expires"),
+		ConditionExpression: aws.String("attribute_not_exists(leaseOwner) OR leaseOwner = :owner OR leaseExpiresAt < :now"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":owner":   &types.AttributeValueMemberS{Value: owner},
+			":expires": number(now.Add(ttl).Unix()),
+			":now":     number(now.Unix()),
+		},
+		ReturnValues: types.ReturnValueAllNew,
+	})
+	var held *types.ConditionalCheckFailedException
+	switch {
+	case errors.As(err, &held):
+		st, err := s.State(ctx, svc)
+		if err != nil {
+			return Lease{}, err
+		}
+		return Lease{Acquired: false, Owner: st.LeaseOwner, State: st}, nil
+	case err != nil:
+		return Lease{}, fmt.Errorf("acquire lease of %s: %w", svc, err)
+	}
+	var st State
+	if err := attributevalue.UnmarshalMap(out.Attributes, &st); err != nil {
+		return Lease{}, fmt.Errorf("decode state of %s: %w", svc, err)
+	}
+	return Lease{Acquired: true, Owner: owner, State: st}, nil
+}
+
+// State reads svc's state item; a service never scaled has an empty one.
+func (s *Store) State(ctx context.Context, svc scaling.ServiceRef) (State, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      &s.table,
+		Key:            key(serviceKey(svc), stateSort),
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return State{}, fmt.Errorf("read state of %s: %w", svc, err)
+	}
+	var st State
+	if err := attributevalue.UnmarshalMap(out.Item, &st); err != nil {
+		return State{}, fmt.Errorf("decode state of %s: %w", svc, err)
+	}
+	return st, nil
+}
+
+// Finish ends owner's scaling of svc: it remembers when the service was scaled (the
+// cooldown's start) and releases the lease if owner still holds it. scaledAt is nil when
+// nothing was changed. It is safe to call twice.
+func (s *Store) Finish(ctx context.Context, svc scaling.ServiceRef, owner string, dir scaling.Direction, scaledAt *time.Time) error {
+	set, values := "", map[string]types.AttributeValue{":owner": &types.AttributeValueMemberS{Value: owner}}
+	if scaledAt != nil {
+		attr := "lastScaleOutAt"
+		if dir == scaling.In {
+			attr = "lastScaleInAt"
+		}
+		set = fmt.Sprintf("SET %s = :at ", attr)
+		values[":at"] = &types.AttributeValueMemberS{Value: scaledAt.UTC().Format(time.RFC3339Nano)}
+	}
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.table,
+		Key:                       key(serviceKey(svc), stateSort),
+		UpdateExpression:          aws.String(set + "REMOVE leaseOwner, leaseExpiresAt"),
+		ConditionExpression:       aws.String("leaseOwner = :owner"),
+		ExpressionAttributeValues: values,
+	})
+	var lost *types.ConditionalCheckFailedException
+	if !errors.As(err, &lost) {
+		if err != nil {
+			return fmt.Errorf("release lease of %s: %w", svc, err)
+		}
+		return nil
+	}
+	// The lease is gone already (a retried call) or expired and was taken by another
+	// execution. The scaling still happened: remember it without touching the lease.
+	if scaledAt == nil {
+		return nil
+	}
+	delete(values, ":owner")
+	if _, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.table,
+		Key:                       key(serviceKey(svc), stateSort),
+		UpdateExpression:          aws.String(set),
+		ExpressionAttributeValues: values,
+	}); err != nil {
+		return fmt.Errorf("record scaling time of %s: %w", svc, err)
+	}
+	return nil
+}
+
+func number(v int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
+}
