@@ -1,0 +1,123 @@
+package workflow
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/stepscaler/stepscaler/internal/activity"
+	"github.com/stepscaler/stepscaler/internal/scaling"
+	"github.com/stepscaler/stepscaler/internal/stability"
+)
+
+// StatusNotScaled marks an activity that changed nothing on purpose (at a bound, in
+// cooldown, another scaling in progress). Application Auto Scaling reports these as "not
+// scaled activities" with NotScaledReasons; a code of their own lets a query tell them
+// from scalings that failed.
+const StatusNotScaled = "NotScaled"
+
+// Error names the Fail state reports when a recorded activity ends an execution red.
+const (
+	ErrScalingFailed      = "ScalingFailed"
+	ErrScalingUnfulfilled = "ScalingUnfulfilled"
+)
+
+// BuildActivity turns the execution's final state into its activity record. It is pure:
+// the outcome follows from which steps ran and what they returned.
+func BuildActivity(req RecordRequest, now time.Time) activity.Activity {
+	st := req.State
+	a := activity.Activity{
+		ActivityID:        req.Execution.Name,
+		ServiceNamespace:  "ecs",
+		ResourceID:        st.Service.ResourceID(),
+		ScalableDimension: "ecs:service:DesiredCount",
+		Cause:             cause(st),
+		StartTime:         req.Execution.StartTime.UTC(),
+		EndTime:           now.UTC(),
+		AlarmName:         st.Alarm.Name,
+		ExecutionARN:      req.Execution.ID,
+	}
+	if st.Before != nil {
+		a.FromCount, a.ToCount = st.Before.DesiredCount, st.Before.DesiredCount
+	}
+	if st.Plan != nil {
+		a.FromCount, a.ToCount = st.Plan.From, st.Plan.To
+	}
+	a.Description = fmt.Sprintf("Setting desired count from %d to %d.", a.FromCount, a.ToCount)
+	if st.Stability != nil {
+		a.Details = fmt.Sprintf("desired %d, running %d, pending %d", st.Stability.DesiredCount, st.Stability.RunningCount, st.Stability.PendingCount)
+	}
+
+	switch {
+	case st.Error != nil:
+		a.StatusCode = activity.StatusFailed
+		a.StatusMessage = fmt.Sprintf("%s: %s", st.Error.Error, errorMessage(st.Error.Cause))
+		if st.Update != nil {
+			a.StatusMessage += fmt.Sprintf(" (desired count had been set to %d)", st.Update.DesiredCount)
+		}
+	case st.Lease != nil && !st.Lease.Acquired:
+		a.Description = "Not scaled: another scaling of this service is in progress."
+		a.StatusCode = StatusNotScaled
+		a.StatusMessage = fmt.Sprintf("scaling %s holds the service's lease", st.Lease.Owner)
+		a.NotScaledReasons = []scaling.NotScaledReason{{Code: scaling.ScalingInProgress, Message: a.StatusMessage}}
+	case st.Plan != nil && !st.Plan.Scale:
+		a.Description = st.Plan.Description
+		a.StatusCode = StatusNotScaled
+		a.StatusMessage = st.Plan.Description
+		a.NotScaledReasons = st.Plan.NotScaledReasons
+	case st.Stability != nil:
+		a.StatusCode, a.StatusMessage = stabilityStatus(*st.Stability, a.ToCount)
+	default:
+		a.StatusCode = activity.StatusFailed
+		a.StatusMessage = "the workflow ended before the scaling was complete"
+	}
+	return a
+}
+
+func stabilityStatus(s StabilityResult, to int) (code, msg string) {
+	switch s.Status {
+	case stability.Stable:
+		return activity.StatusSuccessful, fmt.Sprintf("Successfully set desired count to %d. Service is stable: %s.", to, s.Reason)
+	case stability.TimedOut:
+		return activity.StatusUnfulfilled, fmt.Sprintf("Desired count set to %d, but the service did not become stable in time: %s.", to, s.Reason)
+	case stability.Overridden:
+		return activity.StatusOverridden, fmt.Sprintf("Desired count set to %d, then changed by another actor: %s.", to, s.Reason)
+	default:
+		return activity.StatusFailed, fmt.Sprintf("Desired count set to %d, but the service cannot reach it: %s.", to, s.Reason)
+	}
+}
+
+// cause reads like Application Auto Scaling's ("monitor alarm X in state ALARM triggered
+// policy Y"), with the alarm's own reason appended.
+func cause(st State) string {
+	c := fmt.Sprintf("monitor alarm %s in state %s triggered a scale-%s step of %d", st.Alarm.Name, st.Alarm.NewState, st.Policy.Direction, st.Policy.Adjustment)
+	if st.Alarm.Reason != "" {
+		c += ": " + st.Alarm.Reason
+	}
+	return c
+}
+
+// errorMessage extracts the message from a Lambda error's Cause, which Step Functions
+// passes as the function's JSON error object; other causes are returned as they are.
+func errorMessage(cause string) string {
+	var lambdaErr struct {
+		ErrorMessage string `json:"errorMessage"`
+	}
+	if json.Unmarshal([]byte(cause), &lambdaErr) == nil && lambdaErr.ErrorMessage != "" {
+		return lambdaErr.ErrorMessage
+	}
+	return cause
+}
+
+func outcomeOf(a activity.Activity, st State) Outcome {
+	o := Outcome{ActivityID: a.ActivityID, StatusCode: a.StatusCode, StatusMessage: a.StatusMessage, Failed: a.Failed()}
+	switch {
+	case st.Error != nil:
+		o.Error = st.Error.Error
+	case a.StatusCode == activity.StatusUnfulfilled:
+		o.Error = ErrScalingUnfulfilled
+	case o.Failed:
+		o.Error = ErrScalingFailed
+	}
+	return o
+}
