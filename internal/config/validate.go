@@ -74,11 +74,8 @@ func (v *validator) alarm(at string, a Alarm, s Service) {
 	if !a.Direction.Valid() {
 		v.addf(at+".direction", `must be "out" or "in", got %q`, a.Direction)
 	}
-	span := max(s.MaxCapacity-s.MinCapacity, 1)
+	// A step larger than the range is fine: the plan clamps it to [min, max].
 	v.intRange(at+".adjustment", a.Adjustment, 1, maxServiceTasks)
-	if a.Adjustment != nil && *a.Adjustment > span && s.MaxCapacity >= s.MinCapacity {
-		v.addf(at+".adjustment", "%d is larger than the service's whole range (%d to %d)", *a.Adjustment, s.MinCapacity, s.MaxCapacity)
-	}
 	v.intRange(at+".cooldownSeconds", a.CooldownSeconds, 0, maxCooldown)
 	v.intRange(at+".stabilizationTimeoutSeconds", a.StabilizationTimeoutSeconds, 1, maxStabilize)
 	v.intRange(at+".pollIntervalSeconds", a.PollIntervalSeconds, 1, maxPoll)
