@@ -1,0 +1,201 @@
+package ecsemu
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// The control API: the Go control methods over HTTP, for a process that
+// did not start the emulator. JSON in, JSON out; durations are Go duration
+// strings ("150ms"). See README.md for the routes.
+
+const controlPrefix = "/_emulator/"
+
+func (e *Emulator) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST "+controlPrefix+"clusters", e.ctlCreateCluster)
+	mux.HandleFunc("PUT "+controlPrefix+"clusters/{cluster}/capacity", e.ctlSetCapacity)
+	mux.HandleFunc("POST "+controlPrefix+"services", e.ctlCreateService)
+	mux.HandleFunc("GET "+controlPrefix+"services/{cluster}/{name}", e.ctlGetService)
+	mux.HandleFunc("PATCH "+controlPrefix+"services/{cluster}/{name}", e.ctlPatchService)
+	mux.HandleFunc("POST "+controlPrefix+"faults", e.ctlInjectFault)
+	mux.HandleFunc("GET "+controlPrefix+"calls", e.ctlCalls)
+	mux.HandleFunc(controlPrefix, func(w http.ResponseWriter, r *http.Request) {
+		writeControlError(w, http.StatusNotFound, fmt.Errorf("no control route %s %s", r.Method, r.URL.Path))
+	})
+	mux.HandleFunc("/", e.serveAPI)
+	return mux
+}
+
+// duration is a time.Duration written as a Go duration string in JSON.
+type duration time.Duration
+
+func (d *duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("duration: want a string such as \"150ms\": %w", err)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("duration: %w", err)
+	}
+	*d = duration(v)
+	return nil
+}
+
+type controlService struct {
+	Cluster               string         `json:"cluster"`
+	Name                  string         `json:"name"`
+	DesiredCount          int            `json:"desiredCount"`
+	RunningCount          *int           `json:"runningCount"`
+	TaskDefinition        string         `json:"taskDefinition"`
+	LaunchType            string         `json:"launchType"`
+	DeploymentController  string         `json:"deploymentController"`
+	CircuitBreaker        CircuitBreaker `json:"circuitBreaker"`
+	MinimumHealthyPercent *int           `json:"minimumHealthyPercent"`
+	MaximumPercent        *int           `json:"maximumPercent"`
+	TaskStartDelay        duration       `json:"taskStartDelay"`
+	TaskStopDelay         duration       `json:"taskStopDelay"`
+	FailRollouts          bool           `json:"failRollouts"`
+}
+
+type controlPatch struct {
+	TaskStartDelay *duration `json:"taskStartDelay"`
+	FailRollouts   *bool     `json:"failRollouts"`
+}
+
+func (e *Emulator) ctlCreateCluster(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Name string `json:"name"`
+	}
+	if !decodeControl(w, r, &in) {
+		return
+	}
+	if err := e.CreateCluster(in.Name); err != nil {
+		writeControlError(w, http.StatusBadRequest, err)
+		return
+	}
+	writeControl(w, http.StatusCreated, map[string]string{"name": in.Name})
+}
+
+func (e *Emulator) ctlSetCapacity(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		MaxTasks *int `json:"maxTasks"`
+	}
+	if !decodeControl(w, r, &in) {
+		return
+	}
+	if in.MaxTasks == nil {
+		writeControlError(w, http.StatusBadRequest, errors.New("maxTasks is required (negative: unlimited)"))
+		return
+	}
+	if err := e.SetCapacity(r.PathValue("cluster"), *in.MaxTasks); err != nil {
+		writeControlError(w, controlStatus(err), err)
+		return
+	}
+	writeControl(w, http.StatusOK, map[string]int{"maxTasks": *in.MaxTasks})
+}
+
+func (e *Emulator) ctlCreateService(w http.ResponseWriter, r *http.Request) {
+	in := controlService{Cluster: "default"}
+	if !decodeControl(w, r, &in) {
+		return
+	}
+	spec := ServiceSpec{
+		DesiredCount:          in.DesiredCount,
+		RunningCount:          in.RunningCount,
+		TaskDefinition:        in.TaskDefinition,
+		LaunchType:            in.LaunchType,
+		DeploymentController:  in.DeploymentController,
+		CircuitBreaker:        in.CircuitBreaker,
+		MinimumHealthyPercent: in.MinimumHealthyPercent,
+		MaximumPercent:        in.MaximumPercent,
+		TaskStartDelay:        time.Duration(in.TaskStartDelay),
+		TaskStopDelay:         time.Duration(in.TaskStopDelay),
+		FailRollouts:          in.FailRollouts,
+	}
+	if err := e.CreateService(in.Cluster, in.Name, spec); err != nil {
+		writeControlError(w, controlStatus(err), err)
+		return
+	}
+	v, _ := e.Service(in.Cluster, in.Name)
+	writeControl(w, http.StatusCreated, v)
+}
+
+func (e *Emulator) ctlGetService(w http.ResponseWriter, r *http.Request) {
+	cluster, name := r.PathValue("cluster"), r.PathValue("name")
+	v, ok := e.Service(cluster, name)
+	if !ok {
+		writeControlError(w, http.StatusNotFound, fmt.Errorf("service %s/%s: %w", cluster, name, ErrServiceNotFound))
+		return
+	}
+	writeControl(w, http.StatusOK, v)
+}
+
+func (e *Emulator) ctlPatchService(w http.ResponseWriter, r *http.Request) {
+	cluster, name := r.PathValue("cluster"), r.PathValue("name")
+	var in controlPatch
+	if !decodeControl(w, r, &in) {
+		return
+	}
+	if in.TaskStartDelay != nil {
+		if err := e.SetTaskStartDelay(cluster, name, time.Duration(*in.TaskStartDelay)); err != nil {
+			writeControlError(w, controlStatus(err), err)
+			return
+		}
+	}
+	if in.FailRollouts != nil {
+		if err := e.FailRollouts(cluster, name, *in.FailRollouts); err != nil {
+			writeControlError(w, controlStatus(err), err)
+			return
+		}
+	}
+	e.ctlGetService(w, r)
+}
+
+func (e *Emulator) ctlInjectFault(w http.ResponseWriter, r *http.Request) {
+	var f Fault
+	if !decodeControl(w, r, &f) {
+		return
+	}
+	e.InjectFault(f)
+	writeControl(w, http.StatusCreated, f)
+}
+
+func (e *Emulator) ctlCalls(w http.ResponseWriter, _ *http.Request) {
+	writeControl(w, http.StatusOK, e.callCounts())
+}
+
+func decodeControl(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
+	dec.DisallowUnknownFields() // a misspelt control field should not pass silently
+	if err := dec.Decode(v); err != nil {
+		writeControlError(w, http.StatusBadRequest, fmt.Errorf("decode request body: %w", err))
+		return false
+	}
+	return true
+}
+
+func controlStatus(err error) int {
+	switch {
+	case errors.Is(err, ErrClusterNotFound), errors.Is(err, ErrServiceNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, ErrServiceExists):
+		return http.StatusConflict
+	default:
+		return http.StatusBadRequest
+	}
+}
+
+func writeControl(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v) // the client is gone if this fails
+}
+
+func writeControlError(w http.ResponseWriter, status int, err error) {
+	writeControl(w, status, map[string]string{"error": err.Error()})
+}

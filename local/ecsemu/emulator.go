@@ -1,0 +1,561 @@
+// Package ecsemu is an in-process emulator of the Amazon ECS API, for tests
+// and local runs that must never reach AWS.
+//
+// It speaks the real wire protocol (awsJson1_1), so the unmodified
+// aws-sdk-go-v2 ECS client works against it, and it runs a small service
+// scheduler on the real clock: tasks are pending for a start delay before
+// they run, deployments roll out and complete, cluster capacity runs out,
+// rollouts fail and trip the circuit breaker, and requests are throttled by
+// the documented token buckets. Tests steer it through the Go API below or,
+// from another process, through the HTTP control API under /_emulator/.
+//
+// See README.md for what is emulated, what is not, and the sources.
+package ecsemu
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Options configure an Emulator. The zero value is usable.
+type Options struct {
+	// Addr is the address Start listens on. Default "127.0.0.1:0".
+	Addr string
+	// Region and AccountID appear in ARNs. Defaults "us-east-1" and
+	// "123456789012".
+	Region    string
+	AccountID string
+
+	// TaskStartDelay is how long a new task stays pending before it runs.
+	// Zero selects 2s; a negative value means tasks run at once.
+	TaskStartDelay time.Duration
+	// TaskStopDelay is how long a task told to stop keeps running. Zero
+	// selects 1s; a negative value means tasks stop at once.
+	TaskStopDelay time.Duration
+	// EventRepeatInterval is how long ECS withholds a repeat of the same
+	// service event (placement failures, steady state) while its cause
+	// persists. Zero selects the documented six hours.
+	EventRepeatInterval time.Duration
+
+	// Throttling buckets, per emulator (that is, per account and Region).
+	// The zero RateLimit selects the documented quota.
+	ServiceReads  RateLimit // DescribeServices, ListServices: burst 100, 20/s
+	ServiceWrites RateLimit // CreateService, UpdateService, DeleteService: burst 50, 5/s
+	ClusterReads  RateLimit // DescribeClusters: burst 50, 20/s
+	// Unthrottled turns the buckets off.
+	Unthrottled bool
+
+	// Logger receives request and service event logs. Default: discarded.
+	Logger *slog.Logger
+}
+
+func (o Options) withDefaults() (Options, error) {
+	if o.Addr == "" {
+		o.Addr = "127.0.0.1:0"
+	}
+	if o.Region == "" {
+		o.Region = "us-east-1"
+	}
+	if o.AccountID == "" {
+		o.AccountID = "123456789012"
+	}
+	o.TaskStartDelay = delayOrDefault(o.TaskStartDelay, 2*time.Second)
+	o.TaskStopDelay = delayOrDefault(o.TaskStopDelay, time.Second)
+	if o.EventRepeatInterval <= 0 {
+		o.EventRepeatInterval = 6 * time.Hour
+	}
+	o.ServiceReads = o.ServiceReads.orDefault(defaultServiceReads)
+	o.ServiceWrites = o.ServiceWrites.orDefault(defaultServiceWrites)
+	o.ClusterReads = o.ClusterReads.orDefault(defaultClusterReads)
+	for name, l := range map[string]RateLimit{"ServiceReads": o.ServiceReads, "ServiceWrites": o.ServiceWrites, "ClusterReads": o.ClusterReads} {
+		if err := l.validate(); err != nil {
+			return o, fmt.Errorf("ecsemu: options %s: %w", name, err)
+		}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o, nil
+}
+
+// delayOrDefault reads the delay conventions of Options and ServiceSpec:
+// zero means the default, negative means none.
+func delayOrDefault(d, def time.Duration) time.Duration {
+	switch {
+	case d == 0:
+		return def
+	case d < 0:
+		return 0
+	}
+	return d
+}
+
+// Emulator is an emulated ECS endpoint for one account and Region. It is
+// safe for concurrent use.
+type Emulator struct {
+	opts    Options
+	log     *slog.Logger
+	clock   func() time.Time
+	handler http.Handler
+	ops     map[string]operation
+
+	mu           sync.Mutex
+	lastNow      time.Time
+	clusters     map[string]*cluster
+	clusterOrder []*cluster
+	faults       []*Fault
+	calls        map[string]int
+
+	server    *http.Server
+	url       string
+	ticking   bool
+	stop      chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// New returns an Emulator that is not listening; serve its Handler. The
+// "default" cluster exists from the start. Call Close to stop its scheduler.
+func New(opts Options) (*Emulator, error) {
+	e, err := newEmulator(opts, time.Now)
+	if err != nil {
+		return nil, err
+	}
+	e.ticking = true
+	go e.tick()
+	return e, nil
+}
+
+// Start returns an Emulator listening on opts.Addr; its endpoint is URL.
+func Start(opts Options) (*Emulator, error) {
+	e, err := New(opts)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", e.opts.Addr)
+	if err != nil {
+		_ = e.Close()
+		return nil, fmt.Errorf("ecsemu: listen on %s: %w", e.opts.Addr, err)
+	}
+	e.url = "http://" + ln.Addr().String()
+	e.server = &http.Server{Handler: e.handler, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := e.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			e.log.Error("ecsemu: serve", "err", err)
+		}
+	}()
+	return e, nil
+}
+
+// newEmulator builds an Emulator on the given clock, without the background
+// ticker, so that tests can step time themselves.
+func newEmulator(opts Options, clock func() time.Time) (*Emulator, error) {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	e := &Emulator{
+		opts:     opts,
+		log:      opts.Logger,
+		clock:    clock,
+		clusters: map[string]*cluster{},
+		calls:    map[string]int{},
+		stop:     make(chan struct{}),
+		done:     make(chan struct{}),
+	}
+	e.ops = e.operations(clock())
+	e.handler = e.routes()
+	e.addCluster("default")
+	return e, nil
+}
+
+// URL is the endpoint to give the SDK as BaseEndpoint, or "" if the
+// Emulator was made by New.
+func (e *Emulator) URL() string { return e.url }
+
+// Handler serves both the ECS API and the control API.
+func (e *Emulator) Handler() http.Handler { return e.handler }
+
+// Close stops the scheduler and, if Start made the Emulator, the server.
+func (e *Emulator) Close() error {
+	e.closeOnce.Do(func() {
+		close(e.stop)
+		if e.ticking {
+			<-e.done
+		}
+		if e.server != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := e.server.Shutdown(ctx); err != nil {
+				e.closeErr = fmt.Errorf("ecsemu: shut down server: %w", err)
+			}
+		}
+	})
+	return e.closeErr
+}
+
+// tick advances the scheduler in the background so that events and logs
+// appear on time even when nobody is polling.
+func (e *Emulator) tick() {
+	defer close(e.done)
+	t := time.NewTicker(tickInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-e.stop:
+			return
+		case <-t.C:
+			e.mu.Lock()
+			e.advance(e.now())
+			e.mu.Unlock()
+		}
+	}
+}
+
+// now reads the clock, never going back in time, and must be called with
+// mu held.
+func (e *Emulator) now() time.Time {
+	t := e.clock()
+	if t.Before(e.lastNow) {
+		t = e.lastNow
+	}
+	e.lastNow = t
+	return t
+}
+
+// Errors of the Go control API.
+var (
+	ErrClusterNotFound = errors.New("cluster not found")
+	ErrServiceNotFound = errors.New("service not found")
+	ErrServiceExists   = errors.New("service already exists")
+	ErrInvalidSpec     = errors.New("invalid service spec")
+)
+
+// Deployment controller types for ServiceSpec.DeploymentController.
+const (
+	ControllerECS        = "ECS"
+	ControllerCodeDeploy = "CODE_DEPLOY"
+	ControllerExternal   = "EXTERNAL"
+)
+
+// CircuitBreaker is a service's deployment circuit breaker setting.
+type CircuitBreaker struct {
+	Enable   bool `json:"enable"`
+	Rollback bool `json:"rollback"`
+}
+
+// ServiceSpec seeds a service through CreateService. Its zero value (plus a
+// DesiredCount) is a steady ECS service on the EC2 launch type.
+type ServiceSpec struct {
+	DesiredCount int
+	// RunningCount tasks are already running when the service is created;
+	// nil means DesiredCount. The seeded deployment has COMPLETED, so a
+	// RunningCount other than DesiredCount is a scaling action in flight.
+	RunningCount *int
+	// TaskDefinition is a family, family:revision or ARN. Default the
+	// service name, revision 1.
+	TaskDefinition string
+	// LaunchType is EC2 (default), FARGATE, EXTERNAL or MANAGED_INSTANCES.
+	LaunchType string
+	// DeploymentController is ECS (default), CODE_DEPLOY or EXTERNAL.
+	DeploymentController string
+	CircuitBreaker       CircuitBreaker
+	// MinimumHealthyPercent and MaximumPercent default to 100 and 200.
+	MinimumHealthyPercent *int
+	MaximumPercent        *int
+	// TaskStartDelay and TaskStopDelay override the Options for this
+	// service, with the same conventions.
+	TaskStartDelay time.Duration
+	TaskStopDelay  time.Duration
+	// FailRollouts makes the tasks the service launches fail to start; see
+	// Emulator.FailRollouts.
+	FailRollouts bool
+}
+
+// CreateCluster creates a cluster, if it does not exist yet.
+func (e *Emulator) CreateCluster(name string) error {
+	if !validName(name) {
+		return fmt.Errorf("ecsemu: create cluster %q: %w", name, errBadName)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.addCluster(name)
+	return nil
+}
+
+// CreateService seeds a service, creating its cluster if need be.
+func (e *Emulator) CreateService(clusterName, name string, spec ServiceSpec) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.now()
+	e.advance(now)
+	if err := e.createService(clusterName, name, spec, now); err != nil {
+		return fmt.Errorf("ecsemu: create service %s/%s: %w", clusterName, name, err)
+	}
+	return nil
+}
+
+var errBadName = fmt.Errorf("%w: names have 1 to 255 letters, digits, hyphens and underscores", ErrInvalidSpec)
+
+func (e *Emulator) createService(clusterName, name string, spec ServiceSpec, now time.Time) error {
+	if !validName(clusterName) || !validName(name) {
+		return errBadName
+	}
+	running := spec.DesiredCount
+	if spec.RunningCount != nil {
+		running = *spec.RunningCount
+	}
+	if spec.DesiredCount < 0 || running < 0 {
+		return fmt.Errorf("%w: negative task count", ErrInvalidSpec)
+	}
+	cfg, err := e.serviceConfig(spec)
+	if err != nil {
+		return err
+	}
+	c := e.addCluster(clusterName)
+	if old := c.service(name); old != nil && old.status != statusInactive {
+		return ErrServiceExists
+	}
+	s := e.addService(c, name, cfg, now)
+	d := s.primary()
+	for range running {
+		d.tasks = append(d.tasks, &task{id: newTaskID(), state: taskRunning, launchedAt: now})
+	}
+	if d.rolloutState != "" {
+		d.rolloutState = rolloutCompleted
+		d.rolloutStateReason = fmt.Sprintf("ECS deployment %s completed.", d.id)
+	}
+	e.reconcile(s, now)
+	return nil
+}
+
+// serviceConfig validates spec and fills in its defaults, returning the
+// service it describes, not yet attached to a cluster.
+func (e *Emulator) serviceConfig(spec ServiceSpec) (*service, error) {
+	s := &service{
+		status:            statusActive,
+		desired:           spec.DesiredCount,
+		launchType:        spec.LaunchType,
+		controller:        spec.DeploymentController,
+		circuitBreaker:    wireCircuitBreaker(spec.CircuitBreaker),
+		minHealthyPercent: 100,
+		maxPercent:        200,
+		startDelay:        delayOrDefault(spec.TaskStartDelay, e.opts.TaskStartDelay),
+		stopDelay:         delayOrDefault(spec.TaskStopDelay, e.opts.TaskStopDelay),
+		failTaskStarts:    spec.FailRollouts,
+		taskDefinition:    spec.TaskDefinition,
+	}
+	if s.launchType == "" {
+		s.launchType = "EC2"
+	}
+	if !validLaunchType(s.launchType) {
+		return nil, fmt.Errorf("%w: launch type %q", ErrInvalidSpec, s.launchType)
+	}
+	if s.controller == "" {
+		s.controller = ControllerECS
+	}
+	if !validController(s.controller) {
+		return nil, fmt.Errorf("%w: deployment controller %q", ErrInvalidSpec, s.controller)
+	}
+	if spec.MinimumHealthyPercent != nil {
+		s.minHealthyPercent = *spec.MinimumHealthyPercent
+	}
+	if spec.MaximumPercent != nil {
+		s.maxPercent = *spec.MaximumPercent
+	}
+	if err := checkPercents(s.minHealthyPercent, s.maxPercent); err != nil {
+		return nil, fmt.Errorf("%w: %s", ErrInvalidSpec, err.Message)
+	}
+	return s, nil
+}
+
+// addService attaches cfg to c as service name, with its first deployment
+// (rolling out, with no tasks yet), replacing an INACTIVE namesake.
+func (e *Emulator) addService(c *cluster, name string, cfg *service, now time.Time) *service {
+	s := cfg
+	s.cluster = c
+	s.name = name
+	s.arn = e.serviceARN(c.name, name)
+	s.createdAt = now
+	s.notices = map[notice]time.Time{}
+	if s.taskDefinition == "" {
+		s.taskDefinition = name
+	}
+	e.startDeployment(s, e.taskDefinitionARN(s.taskDefinition), now)
+	for i, old := range c.services {
+		if old.name == name {
+			c.services[i] = s
+			return s
+		}
+	}
+	c.services = append(c.services, s)
+	return s
+}
+
+func (e *Emulator) addCluster(name string) *cluster {
+	if c, ok := e.clusters[name]; ok {
+		return c
+	}
+	c := &cluster{name: name, arn: e.clusterARN(name), maxTasks: -1}
+	e.clusters[name] = c
+	e.clusterOrder = append(e.clusterOrder, c)
+	return c
+}
+
+// lookup finds a service for the Go control API.
+func (e *Emulator) lookup(clusterName, name string) (*service, error) {
+	c, ok := e.clusters[clusterName]
+	if !ok {
+		return nil, fmt.Errorf("ecsemu: cluster %q: %w", clusterName, ErrClusterNotFound)
+	}
+	s := c.service(name)
+	if s == nil {
+		return nil, fmt.Errorf("ecsemu: service %s/%s: %w", clusterName, name, ErrServiceNotFound)
+	}
+	return s, nil
+}
+
+// Service returns a snapshot of a service, as DescribeServices would show
+// it now.
+func (e *Emulator) Service(clusterName, name string) (ServiceView, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.advance(e.now())
+	s, err := e.lookup(clusterName, name)
+	if err != nil {
+		return ServiceView{}, false
+	}
+	return viewOf(s), true
+}
+
+// SetTaskStartDelay changes how long the service's tasks stay pending,
+// including tasks already pending. A huge delay keeps the service from ever
+// stabilizing; zero or less starts them at once.
+func (e *Emulator) SetTaskStartDelay(clusterName, name string, d time.Duration) error {
+	return e.update(clusterName, name, func(s *service) { s.startDelay = max(d, 0) })
+}
+
+// FailRollouts makes the tasks the service launches from now on fail to
+// start (or start normally again). Failed tasks count in the deployment's
+// failedTasks and are replaced. With the circuit breaker enabled, a rolling
+// out deployment whose failures reach the threshold becomes FAILED and
+// launches no more tasks; without it, ECS keeps retrying.
+func (e *Emulator) FailRollouts(clusterName, name string, fail bool) error {
+	return e.update(clusterName, name, func(s *service) { s.failTaskStarts = fail })
+}
+
+func (e *Emulator) update(clusterName, name string, change func(*service)) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.now()
+	e.advance(now)
+	s, err := e.lookup(clusterName, name)
+	if err != nil {
+		return err
+	}
+	change(s)
+	e.advance(now) // changes may already be due, e.g. after a shorter delay
+	return nil
+}
+
+// SetCapacity limits how many tasks the cluster can hold at once, across
+// its services; tasks beyond it are not placed and the service reports the
+// placement failure. A negative maxTasks removes the limit (the default).
+func (e *Emulator) SetCapacity(clusterName string, maxTasks int) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.now()
+	e.advance(now)
+	c, ok := e.clusters[clusterName]
+	if !ok {
+		return fmt.Errorf("ecsemu: cluster %q: %w", clusterName, ErrClusterNotFound)
+	}
+	c.maxTasks = maxTasks
+	e.advance(now)
+	return nil
+}
+
+// Common ECS error names for Fault.Error. Any other error name works too;
+// ServerException and ServiceUnavailableException are sent as 500 and 503,
+// everything else as 400.
+const (
+	Throttling       = "ThrottlingException"
+	ServerError      = "ServerException"
+	ServiceNotFound  = "ServiceNotFoundException"
+	ClusterNotFound  = "ClusterNotFoundException"
+	ServiceNotActive = "ServiceNotActiveException"
+	InvalidParameter = "InvalidParameterException"
+	AccessDenied     = "AccessDeniedException"
+)
+
+// Fault makes the next Times requests of Operation ("" for any) fail with
+// the error named Error, before any other processing.
+type Fault struct {
+	Operation string `json:"operation"`
+	Error     string `json:"error"`
+	Times     int    `json:"times"`   // at least 1
+	Message   string `json:"message"` // default: a generic message
+}
+
+// InjectFault queues f. Faults match in the order they were injected.
+func (e *Emulator) InjectFault(f Fault) {
+	f.Times = max(f.Times, 1)
+	if f.Error == "" {
+		f.Error = ServerError
+	}
+	if f.Message == "" {
+		f.Message = "Injected fault."
+		if f.Error == Throttling {
+			f.Message = "Rate exceeded"
+		}
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.faults = append(e.faults, &f)
+}
+
+// takeFault consumes one use of the first fault matching op.
+func (e *Emulator) takeFault(op string) *apiError {
+	for i, f := range e.faults {
+		if f.Operation != "" && f.Operation != op {
+			continue
+		}
+		if f.Times--; f.Times == 0 {
+			e.faults = append(e.faults[:i], e.faults[i+1:]...)
+		}
+		return &apiError{Type: f.Error, Message: f.Message}
+	}
+	return nil
+}
+
+// Calls returns how many requests of the operation the emulator received,
+// failed ones included; "" counts all operations.
+func (e *Emulator) Calls(operation string) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if operation != "" {
+		return e.calls[operation]
+	}
+	n := 0
+	for _, c := range e.calls {
+		n += c
+	}
+	return n
+}
+
+func (e *Emulator) callCounts() map[string]int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make(map[string]int, len(e.calls))
+	for op, n := range e.calls {
+		out[op] = n
+	}
+	return out
+}
