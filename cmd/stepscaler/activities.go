@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"text/tabwriter"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/stepscaler/stepscaler/internal/activity"
+	"github.com/stepscaler/stepscaler/internal/scaling"
+)
+
+// describeActivities reads the activity table with the standard AWS configuration
+// (profile, region, AWS_ENDPOINT_URL_DYNAMODB), like
+// `aws application-autoscaling describe-scaling-activities`.
+func describeActivities(ctx context.Context, args []string) error {
+	fs := newFlags("describe-scaling-activities")
+	table := fs.String("table", os.Getenv("STEPSCALER_TABLE"), "activity table name (the stack's TableName output; default $STEPSCALER_TABLE)")
+	cluster := fs.String("cluster", "", "ECS cluster name")
+	svc := fs.String("service", "", "ECS service name")
+	maxItems := fs.Int("max-items", 20, "how many activities to show, newest first (0: all)")
+	output := fs.String("output", "table", "output format: table or json")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *table == "" || *cluster == "" || *svc == "" {
+		fs.Usage()
+		return fmt.Errorf("--table, --cluster and --service are required")
+	}
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return fmt.Errorf("load AWS configuration: %w", err)
+	}
+	store := activity.New(dynamodb.NewFromConfig(cfg), *table)
+	acts, err := store.List(ctx, scaling.ServiceRef{Cluster: *cluster, Service: *svc}, *maxItems)
+	if err != nil {
+		return err
+	}
+	return printActivities(os.Stdout, acts, *output)
+}
+
+func printActivities(w *os.File, acts []activity.Activity, output string) error {
+	switch output {
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(map[string]any{"ScalingActivities": acts})
+	case "table":
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "START\tSTATUS\tFROM\tTO\tALARM\tMESSAGE")
+		for _, a := range acts {
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\n", a.StartTime.Format(time.RFC3339), a.StatusCode, a.FromCount, a.ToCount, a.AlarmName, a.StatusMessage)
+		}
+		return tw.Flush()
+	default:
+		return fmt.Errorf("unknown --output %q (table or json)", output)
+	}
+}

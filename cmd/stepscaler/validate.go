@@ -1,0 +1,33 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/stepscaler/stepscaler/internal/config"
+)
+
+func validateConfig(args []string) error {
+	fs := newFlags("validate-config")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: stepscaler validate-config FILE")
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return exitError(2)
+	}
+	cfg, err := config.Load(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	targets := cfg.Targets()
+	fmt.Printf("%s: valid, %d services, %d alarms\n", fs.Arg(0), len(cfg.Services), len(targets))
+	for _, t := range targets {
+		p := t.Policy
+		fmt.Printf("  %-40s scale-%-3s %s by %d within [%d, %d], cooldown %ds\n",
+			p.AlarmName, p.Direction, t.Service, p.Adjustment, p.MinCapacity, p.MaxCapacity, p.CooldownSeconds)
+	}
+	return nil
+}

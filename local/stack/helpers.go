@@ -1,0 +1,106 @@
+package stack
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/stepscaler/stepscaler/internal/config"
+	"github.com/stepscaler/stepscaler/local/ecsemu"
+)
+
+// SeedServices creates every configured service in the ECS emulator at its minimum
+// capacity (at least one task), already running.
+func (s *Stack) SeedServices(cfg *config.Config) error {
+	for _, svc := range cfg.Services {
+		if err := s.ECS.CreateService(svc.Cluster, svc.Service, ecsemu.ServiceSpec{DesiredCount: max(svc.MinCapacity, 1)}); err != nil {
+			return fmt.Errorf("seed %s/%s: %w", svc.Cluster, svc.Service, err)
+		}
+	}
+	return nil
+}
+
+// DeliverSNS invokes the starter with an SNS event carrying the given alarm messages, as
+// SNS invokes a subscribed function.
+func (s *Stack) DeliverSNS(ctx context.Context, messages ...string) error {
+	ev := events.SNSEvent{}
+	for i, m := range messages {
+		ev.Records = append(ev.Records, events.SNSEventRecord{
+			EventSource: "aws:sns", EventVersion: "1.0",
+			EventSubscriptionArn: fmt.Sprintf("arn:aws:sns:%s:%s:stepscaler-alarms:local", Region, AccountID),
+			SNS: events.SNSEntity{
+				Type: "Notification", MessageID: fmt.Sprintf("local-%d-%d", time.Now().UnixNano(), i),
+				TopicArn:  fmt.Sprintf("arn:aws:sns:%s:%s:stepscaler-alarms", Region, AccountID),
+				Subject:   "ALARM",
+				Message:   m,
+				Timestamp: time.Now().UTC(),
+			},
+		})
+	}
+	payload, err := json.Marshal(ev)
+	if err != nil {
+		return err
+	}
+	_, err = s.Invoke(ctx, "starter", payload)
+	return err
+}
+
+// Executions lists the state machine's executions, newest first.
+func (s *Stack) Executions(ctx context.Context) ([]sfntypes.ExecutionListItem, error) {
+	out, err := s.SFN.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(s.StateMachineARN)})
+	if err != nil {
+		return nil, fmt.Errorf("list executions: %w", err)
+	}
+	return out.Executions, nil
+}
+
+// ExecutionARN is the ARN of the execution with the given name.
+func (s *Stack) ExecutionARN(name string) string {
+	return fmt.Sprintf("arn:aws:states:%s:%s:execution:Scale:%s", Region, AccountID, name)
+}
+
+// WaitExecution polls an execution until it is no longer RUNNING, calling tick (if not
+// nil) after each poll, and returns its final description.
+func (s *Stack) WaitExecution(ctx context.Context, arn string, tick func(*sfn.DescribeExecutionOutput)) (*sfn.DescribeExecutionOutput, error) {
+	for {
+		out, err := s.SFN.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+		if err != nil {
+			return nil, fmt.Errorf("describe execution: %w", err)
+		}
+		if tick != nil {
+			tick(out)
+		}
+		if out.Status != sfntypes.ExecutionStatusRunning {
+			return out, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// History returns an execution's events in order.
+func (s *Stack) History(ctx context.Context, arn string) ([]sfntypes.HistoryEvent, error) {
+	var events []sfntypes.HistoryEvent
+	p := sfn.NewGetExecutionHistoryPaginator(s.SFN, &sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(arn), IncludeExecutionData: aws.Bool(true)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("execution history: %w", err)
+		}
+		events = append(events, page.Events...)
+	}
+	return events, nil
+}
+
+func jsonLogger(w io.Writer) *slog.Logger { return slog.New(slog.NewJSONHandler(w, nil)) }
