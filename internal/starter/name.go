@@ -3,6 +3,7 @@ package starter
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -12,7 +13,6 @@ import (
 const (
 	maxNameLen = 80
 	hashLen    = 10
-	timeLayout = "20060102T150405000Z"
 )
 
 // ExecutionName derives the execution's name from the alarm and the time of its
@@ -22,7 +22,8 @@ const (
 func ExecutionName(alarmKey string, changed time.Time) string {
 	changed = changed.UTC()
 	sum := sha256.Sum256([]byte(alarmKey + "|" + changed.Format(time.RFC3339Nano)))
-	suffix := "-" + changed.Format(timeLayout) + "-" + hex.EncodeToString(sum[:])[:hashLen]
+	stamp := changed.Format("20060102T150405") + fmt.Sprintf("%03dZ", changed.Nanosecond()/1e6)
+	suffix := "-" + stamp + "-" + hex.EncodeToString(sum[:])[:hashLen]
 	prefix := sanitize(alarmKey)
 	if room := maxNameLen - len(suffix); len(prefix) > room {
 		prefix = prefix[:room]

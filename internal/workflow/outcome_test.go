@@ -1,0 +1,83 @@
+package workflow
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stepscaler/stepscaler/internal/activity"
+	"github.com/stepscaler/stepscaler/internal/scaling"
+	"github.com/stepscaler/stepscaler/internal/service"
+	"github.com/stepscaler/stepscaler/internal/stability"
+)
+
+func TestBuildActivity(t *testing.T) {
+	start := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	end := start.Add(90 * time.Second)
+	base := State{
+		Input: Input{
+			Alarm:   Alarm{Name: "web-high", NewState: "ALARM", Reason: "Threshold Crossed"},
+			Service: scaling.ServiceRef{Cluster: "prod", Service: "web"},
+			Policy:  scaling.Policy{Direction: scaling.Out, Adjustment: 1},
+		},
+		Lease:  &activity.Lease{Acquired: true, Owner: "exec"},
+		Before: &service.Snapshot{DesiredCount: 1},
+	}
+	scaled := base
+	scaled.Plan = &scaling.Decision{Scale: true, From: 1, To: 2}
+	scaled.Update = &UpdateResult{DesiredCount: 2, UpdatedAt: start.Add(time.Second)}
+	with := func(s State, status stability.Status) State {
+		s.Stability = &StabilityResult{Verdict: stability.Verdict{Status: status, Reason: "why"}, DesiredCount: 2, RunningCount: 1}
+		return s
+	}
+	notScaled := base
+	notScaled.Plan = &scaling.Decision{From: 1, To: 1, Description: "Not scaled: at max.",
+		NotScaledReasons: []scaling.NotScaledReason{{Code: scaling.AlreadyAtMaxCapacity, Message: "at max"}}}
+	busy := base
+	busy.Lease = &activity.Lease{Acquired: false, Owner: "other-exec"}
+	busy.Before = nil
+	failedStep := base
+	failedStep.Error = &StepError{Error: "ServiceNotFoundError", Cause: `{"errorMessage":"ECS service prod/web not found","errorType":"ServiceNotFoundError"}`}
+	failedAfterUpdate := scaled
+	failedAfterUpdate.Error = &StepError{Error: "States.Timeout", Cause: "timed out"}
+
+	tests := []struct {
+		name   string
+		state  State
+		code   string
+		failed bool
+		errStr string
+		msg    string
+		reason string
+	}{
+		{"stable", with(scaled, stability.Stable), activity.StatusSuccessful, false, "", "Successfully set desired count to 2", ""},
+		{"timed out", with(scaled, stability.TimedOut), activity.StatusUnfulfilled, true, ErrScalingUnfulfilled, "did not become stable in time", ""},
+		{"rollout failed", with(scaled, stability.Failed), activity.StatusFailed, true, ErrScalingFailed, "cannot reach it", ""},
+		{"overridden", with(scaled, stability.Overridden), activity.StatusOverridden, false, "", "changed by another actor", ""},
+		{"not scaled", notScaled, StatusNotScaled, false, "", "at max", scaling.AlreadyAtMaxCapacity},
+		{"lease held", busy, StatusNotScaled, false, "", "other-exec", scaling.ScalingInProgress},
+		{"step failed, Lambda cause unwrapped", failedStep, activity.StatusFailed, true, "ServiceNotFoundError", "ServiceNotFoundError: ECS service prod/web not found", ""},
+		{"failed after the update says so", failedAfterUpdate, activity.StatusFailed, true, "States.Timeout", "desired count had been set to 2", ""},
+		{"ended early", scaled, activity.StatusFailed, true, ErrScalingFailed, "ended before", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := RecordRequest{Execution: Execution{Name: "exec", ID: "arn:exec", StartTime: start}, State: tt.state}
+			a := BuildActivity(req, end)
+			o := outcomeOf(a, tt.state)
+			if a.StatusCode != tt.code || o.Failed != tt.failed || o.Error != tt.errStr {
+				t.Fatalf("got %s failed=%v error=%q (%s), want %s failed=%v error=%q", a.StatusCode, o.Failed, o.Error, a.StatusMessage, tt.code, tt.failed, tt.errStr)
+			}
+			if !strings.Contains(a.StatusMessage, tt.msg) {
+				t.Errorf("StatusMessage %q lacks %q", a.StatusMessage, tt.msg)
+			}
+			if tt.reason != "" && (len(a.NotScaledReasons) != 1 || a.NotScaledReasons[0].Code != tt.reason) {
+				t.Errorf("NotScaledReasons = %+v, want %s", a.NotScaledReasons, tt.reason)
+			}
+			if a.ActivityID != "exec" || a.ResourceID != "service/prod/web" || a.ScalableDimension != "ecs:service:DesiredCount" ||
+				!a.StartTime.Equal(start) || !a.EndTime.Equal(end) || !strings.Contains(a.Cause, "web-high") || !strings.Contains(a.Cause, "Threshold Crossed") {
+				t.Errorf("identity fields wrong: %+v", a)
+			}
+		})
+	}
+}

@@ -1,0 +1,157 @@
+// Package statemachine holds the Scale workflow's definition, scale.asl.json. These tests
+// check the rules the design sets for it; the workflow scenarios run it.
+package statemachine
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+type state struct {
+	Type     string
+	Resource string
+	Next     string
+	Default  string
+	Retry    []struct {
+		ErrorEquals    []string
+		JitterStrategy string
+		BackoffRate    float64
+	}
+	Catch []struct {
+		ErrorEquals []string
+		Next        string
+	}
+	Choices        []struct{ Next string }
+	SecondsPath    string
+	TimeoutSeconds int
+}
+
+func load(t *testing.T) (raw []byte, def struct {
+	StartAt string
+	States  map[string]state
+}) {
+	t.Helper()
+	raw, err := os.ReadFile("scale.asl.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &def); err != nil {
+		t.Fatal(err)
+	}
+	return raw, def
+}
+
+// TestValidASL runs asl-validator, the Amazon States Language checker, on the file.
+func TestValidASL(t *testing.T) {
+	bin := filepath.Join("..", "node_modules", ".bin", "asl-validator")
+	if _, err := os.Stat(bin); err != nil {
+		t.Fatalf("asl-validator is not installed (run npm ci): %v", err)
+	}
+	out, err := exec.Command(bin, "--json-path", "scale.asl.json").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "is valid") {
+		t.Fatalf("asl-validator: %v\n%s", err, out)
+	}
+}
+
+// TestJSONPathOnly: the offline engine ignores JSONata and Assign, so they would go untested.
+func TestJSONPathOnly(t *testing.T) {
+	raw, _ := load(t)
+	for _, banned := range []string{`"QueryLanguage"`, `"Assign"`, `"Arguments"`, `"Output"`, "{%"} {
+		if strings.Contains(string(raw), banned) {
+			t.Errorf("scale.asl.json uses %s", banned)
+		}
+	}
+}
+
+var lambdaErrors = []string{"Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException"}
+
+// TestEveryTaskRetriesAndCatches: every Task retries Lambda's service errors with backoff
+// and jitter and, but for the last-resort recorder, catches everything into the record.
+func TestEveryTaskRetriesAndCatches(t *testing.T) {
+	_, def := load(t)
+	placeholder := regexp.MustCompile(`^\$\{[A-Za-z]+FunctionArn\}$`)
+	for name, s := range def.States {
+		if s.Type != "Task" {
+			continue
+		}
+		if !placeholder.MatchString(s.Resource) {
+			t.Errorf("%s: Resource %q is not a ${...FunctionArn} placeholder", name, s.Resource)
+		}
+		if s.TimeoutSeconds == 0 {
+			t.Errorf("%s: no TimeoutSeconds", name)
+		}
+		retried := false
+		for _, r := range s.Retry {
+			if slices.Equal(r.ErrorEquals, lambdaErrors) && r.JitterStrategy == "FULL" && r.BackoffRate > 1 {
+				retried = true
+			}
+		}
+		if !retried {
+			t.Errorf("%s: no Retry on %v with backoff and full jitter", name, lambdaErrors)
+		}
+		if len(s.Catch) == 0 || !slices.Contains(s.Catch[0].ErrorEquals, "States.ALL") {
+			t.Errorf("%s: no Catch of States.ALL", name)
+			continue
+		}
+		if want := "Record failure"; name != want && s.Catch[0].Next != want {
+			t.Errorf("%s: Catch goes to %s, want %s", name, s.Catch[0].Next, want)
+		}
+	}
+}
+
+// TestEveryPathEndsRecorded: from the start, every path to a terminal state passes a
+// record step, so every execution ends with a recorded outcome.
+func TestEveryPathEndsRecorded(t *testing.T) {
+	_, def := load(t)
+	isRecord := func(n string) bool { return n == "Record outcome" || n == "Record failure" }
+	var walk func(name string, recorded bool, seen map[string]bool)
+	walk = func(name string, recorded bool, seen map[string]bool) {
+		s, ok := def.States[name]
+		if !ok {
+			t.Fatalf("transition to unknown state %q", name)
+		}
+		recorded = recorded || isRecord(name)
+		if seen[name] {
+			return
+		}
+		seen = mapsWith(seen, name)
+		var next []string
+		if s.Next != "" {
+			next = append(next, s.Next)
+		}
+		if s.Default != "" {
+			next = append(next, s.Default)
+		}
+		for _, c := range s.Choices {
+			next = append(next, c.Next)
+		}
+		for _, c := range s.Catch {
+			next = append(next, c.Next)
+		}
+		if len(next) == 0 && !recorded && name != "Recording failed" {
+			t.Errorf("terminal state %s reachable without a record step", name)
+		}
+		for _, n := range next {
+			walk(n, recorded, seen)
+		}
+	}
+	walk(def.StartAt, false, map[string]bool{})
+	if def.States["Wait for service to stabilize"].SecondsPath != "$.policy.pollIntervalSeconds" {
+		t.Error("the stabilization wait does not follow the policy's poll interval")
+	}
+}
+
+func mapsWith(m map[string]bool, k string) map[string]bool {
+	c := make(map[string]bool, len(m)+1)
+	for key := range m {
+		c[key] = true
+	}
+	c[k] = true
+	return c
+}
