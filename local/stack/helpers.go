@@ -84,7 +84,7 @@ func (s *Stack) WaitExecution(ctx context.Context, arn string, tick func(*sfn.De
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
-		case <-time.After(100 * time.Millisecond):
+		case <-time.After(10 * time.Millisecond):
 		}
 	}
 }

@@ -54,7 +54,8 @@ func runWithStack(m *testing.M) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	wait := 200 * time.Millisecond
+	// Waits set to zero: the stabilization loop polls as fast as the functions answer.
+	wait := time.Duration(0)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	st, err = stack.Start(ctx, stack.Options{
@@ -453,4 +454,29 @@ func starterLogged(t *testing.T, want, alarmName string) bool {
 		}
 	}
 	return false
+}
+
+// BenchmarkScaleOutExecution measures one scale-out execution through the local stack,
+// from the SNS delivery to the starter until the execution has succeeded, with waits set
+// to zero and tasks starting at once: the workflow's own overhead (state transitions,
+// Lambda invocations through the emulator, DynamoDB and ECS calls).
+func BenchmarkScaleOutExecution(b *testing.B) {
+	if st == nil {
+		b.Skip("needs the local stack")
+	}
+	if err := st.ECS.CreateService("test", "bench", ecsemu.ServiceSpec{DesiredCount: 1, TaskStartDelay: -1, TaskStopDelay: -1}); err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	at := t0
+	for i := 0; b.Loop(); i++ {
+		at = at.Add(time.Minute)
+		if err := st.DeliverSNS(ctx, alarmMessage("bench-high", "ALARM", at)); err != nil {
+			b.Fatal(err)
+		}
+		out, err := st.WaitExecution(ctx, st.ExecutionARN(executionName("bench-high", at)), nil)
+		if err != nil || out.Status != sfntypes.ExecutionStatusSucceeded {
+			b.Fatalf("execution %d: %v %v", i, err, out)
+		}
+	}
 }

@@ -1,0 +1,63 @@
+# Stepscaler's entry points. Each target installs what it needs: npm packages into
+# node_modules/, the Lambda Runtime Interface Emulator into bin/.
+
+SHELL := /bin/bash
+RIE_MODULE := github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@v0.0.0-20261030222936-bef5c4ba774d
+FUNCTIONS := $(notdir $(wildcard functions/*))
+GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -buildvcs=false -ldflags "-s -w"
+
+# jsii (the CDK's Go bridge) warns on Node 20; the CDK CLI must not phone home.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CDK_DISABLE_CLI_TELEMETRY := true
+export PATH := $(CURDIR)/bin:$(PATH)
+
+.PHONY: demo test check unit build synth bench fuzz clean
+
+## demo: run a real scale-out offline (local ECS, DynamoDB, Step Functions, real bootstraps)
+demo: node_modules/.installed bin/aws-lambda-rie
+	go run ./cmd/stepscaler demo
+
+## test: everything CI runs: format, vet, ASL validation, unit, wire, workflow and CDK tests
+test: check
+	go test -count=1 ./...
+
+check: node_modules/.installed bin/aws-lambda-rie
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
+	go vet ./...
+	npx --no-install asl-validator --json-path statemachine/scale.asl.json
+
+## unit: the fast tests only (no local stack, no CDK synth)
+unit:
+	go test -short ./internal/...
+
+## build: the deployable bootstraps (linux/arm64, provided.al2023) and their sizes
+build:
+	@mkdir -p build/lambda
+	@for f in $(FUNCTIONS); do \
+	  GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build $(GOFLAGS_LAMBDA) -o build/lambda/$$f/bootstrap ./functions/$$f || exit 1; \
+	done
+	@ls -l build/lambda/*/bootstrap | awk '{printf "%-45s %6.1f MiB\n", $$9, $$5/1048576}'
+
+## synth: the CloudFormation template, offline
+synth: node_modules/.installed
+	npx --no-install cdk synth --quiet
+
+## bench: the benchmarks (planning, parsing, one scale-out through the local stack)
+bench: node_modules/.installed bin/aws-lambda-rie
+	go test -run '^$$' -bench . -benchtime 20x ./internal/... ./local/stack/
+
+## fuzz: a short run of each fuzz target
+fuzz:
+	go test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./internal/alarm/
+	go test -run '^$$' -fuzz FuzzMessages -fuzztime 30s ./internal/alarm/
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+bin/aws-lambda-rie:
+	GOBIN=$(CURDIR)/bin go install $(RIE_MODULE)
+
+clean:
+	rm -rf build bin node_modules cdk.out
