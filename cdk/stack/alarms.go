@@ -1,0 +1,110 @@
+package stack
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stepscaler/stepscaler/internal/config"
+)
+
+// The configuration uses CloudWatch's PutMetricAlarm spelling; the CDK its own enum names.
+var (
+	comparisonOperators = map[string]awscloudwatch.ComparisonOperator{
+		"GreaterThanOrEqualToThreshold": awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+		"GreaterThanThreshold":          awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+		"LessThanThreshold":             awscloudwatch.ComparisonOperator_LESS_THAN_THRESHOLD,
+		"LessThanOrEqualToThreshold":    awscloudwatch.ComparisonOperator_LESS_THAN_OR_EQUAL_TO_THRESHOLD,
+	}
+	treatMissingData = map[string]awscloudwatch.TreatMissingData{
+		"breaching":    awscloudwatch.TreatMissingData_BREACHING,
+		"notBreaching": awscloudwatch.TreatMissingData_NOT_BREACHING,
+		"ignore":       awscloudwatch.TreatMissingData_IGNORE,
+		"missing":      awscloudwatch.TreatMissingData_MISSING,
+	}
+)
+
+// newConfiguredAlarms creates, with the topic as their alarm action, the alarms whose
+// configuration gives a metric. An alarm without one must exist already; docs/deploy.md
+// shows how to add the topic to it.
+func newConfiguredAlarms(scope awscdk.Stack, cfg *config.Config, topic awssns.ITopic) {
+	action := awscloudwatchactions.NewSnsAction(topic)
+	n := 0
+	for _, s := range cfg.Services {
+		for _, a := range s.Alarms {
+			if a.Metric == nil {
+				continue
+			}
+			n++
+			m := a.Metric
+			datapoints := m.DatapointsToAlarm
+			if datapoints == 0 {
+				datapoints = m.EvaluationPeriods
+			}
+			props := &awscloudwatch.AlarmProps{
+				AlarmName: jsii.String(a.AlarmName),
+				AlarmDescription: jsii.String(fmt.Sprintf("Stepscaler: scales ECS service %s/%s %s (created from the scaling configuration)",
+					s.Cluster, s.Service, a.Direction)),
+				Metric:             alarmMetric(m),
+				Threshold:          jsii.Number(m.Threshold),
+				ComparisonOperator: comparisonOperators[m.ComparisonOperator],
+				EvaluationPeriods:  jsii.Number(float64(m.EvaluationPeriods)),
+				DatapointsToAlarm:  jsii.Number(float64(datapoints)),
+			}
+			if m.TreatMissingData != "" {
+				props.TreatMissingData = treatMissingData[m.TreatMissingData]
+			}
+			alarm := awscloudwatch.NewAlarm(scope, jsii.String(fmt.Sprintf("ConfiguredAlarm%d", n)), props)
+			alarm.AddAlarmAction(action)
+		}
+	}
+}
+
+// alarmMetric is the alarm's single metric or metric math expression. A math expression's
+// period applies to every metric it uses.
+func alarmMetric(m *config.Metric) awscloudwatch.IMetric {
+	period := awscdk.Duration_Seconds(jsii.Number(float64(m.PeriodSeconds)))
+	if m.Expression == "" {
+		return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+			Namespace:     jsii.String(m.Namespace),
+			MetricName:    jsii.String(m.MetricName),
+			DimensionsMap: dimensions(m.Dimensions),
+			Statistic:     jsii.String(m.Statistic),
+			Period:        period,
+		})
+	}
+	using := map[string]awscloudwatch.IMetric{}
+	for _, q := range m.Metrics {
+		using[q.ID] = awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+			Namespace:     jsii.String(q.Namespace),
+			MetricName:    jsii.String(q.MetricName),
+			DimensionsMap: dimensions(q.Dimensions),
+			Statistic:     jsii.String(q.Statistic),
+			Period:        period,
+		})
+	}
+	props := &awscloudwatch.MathExpressionProps{
+		Expression:   jsii.String(m.Expression),
+		UsingMetrics: &using,
+		Period:       period,
+	}
+	if m.Label != "" {
+		props.Label = jsii.String(m.Label)
+	}
+	return awscloudwatch.NewMathExpression(props)
+}
+
+func dimensions(d map[string]string) *map[string]*string {
+	if len(d) == 0 {
+		return nil
+	}
+	out := make(map[string]*string, len(d))
+	for k, v := range d {
+		out[k] = jsii.String(v)
+	}
+	return &out
+}

@@ -1,0 +1,90 @@
+package stack
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"debug/elf"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The bundler tests build a one-file program from testdata/fakerepo, a module of its own,
+// exactly as synth builds a function; they need the Go toolchain but no network.
+
+func fakeRepo(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs(filepath.Join("testdata", "fakerepo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+func TestGoBundlerBuildsArm64Bootstrap(t *testing.T) {
+	if testing.Short() {
+		t.Skip("cross-compiles a program")
+	}
+	t.Setenv("GOWORK", "off") // testdata/fakerepo is a module of its own
+	root := fakeRepo(t)
+	extra := filepath.Join(root, "extra.json")
+	b := &goBundler{root: root, pkg: "./functions/hello", files: map[string]string{"stepscaler.json": extra}}
+
+	var sums []string
+	for range 2 {
+		out := t.TempDir()
+		if ok := b.TryBundle(&out, nil); ok == nil || !*ok {
+			t.Fatal("TryBundle returned false")
+		}
+		f, err := elf.Open(filepath.Join(out, "bootstrap"))
+		if err != nil {
+			t.Fatalf("bootstrap: %v", err)
+		}
+		if f.Machine != elf.EM_AARCH64 || f.Type != elf.ET_EXEC {
+			t.Errorf("bootstrap is %v %v, want a statically linked arm64 executable", f.Machine, f.Type)
+		}
+		for _, p := range f.Progs {
+			if p.Type == elf.PT_INTERP {
+				t.Error("bootstrap is dynamically linked")
+			}
+		}
+		f.Close()
+		info, err := os.Stat(filepath.Join(out, "bootstrap"))
+		if err != nil || info.Mode().Perm()&0o111 == 0 {
+			t.Errorf("bootstrap is not executable: %v %v", info.Mode(), err)
+		}
+		got, err := os.ReadFile(filepath.Join(out, "stepscaler.json"))
+		want, _ := os.ReadFile(extra)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("extra file not copied: %v", err)
+		}
+		bin, _ := os.ReadFile(filepath.Join(out, "bootstrap"))
+		sums = append(sums, fmt.Sprintf("%x", sha256.Sum256(bin)))
+	}
+	// The asset hash is taken from the output: it must not change between identical builds.
+	if sums[0] != sums[1] {
+		t.Errorf("two builds differ (%s, %s): the output-hashed asset would redeploy on every synth", sums[0], sums[1])
+	}
+}
+
+func TestGoBundlerFailureCarriesCompilerOutput(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the compiler")
+	}
+	t.Setenv("GOWORK", "off")
+	b := &goBundler{root: fakeRepo(t), pkg: "./functions/broken"}
+	defer func() {
+		r := recover()
+		if r == nil {
+			t.Fatal("TryBundle did not fail")
+		}
+		msg := fmt.Sprint(r)
+		if !strings.Contains(msg, "./functions/broken") || !strings.Contains(msg, "main.go") {
+			t.Errorf("failure message lacks the package or the compiler's output:\n%s", msg)
+		}
+	}()
+	out := t.TempDir()
+	b.TryBundle(&out, nil)
+}

@@ -1,0 +1,73 @@
+package stack
+
+import (
+	"errors"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stepscaler/stepscaler/internal/config"
+)
+
+// Props configures the Stepscaler stack.
+type Props struct {
+	awscdk.StackProps
+	// Config is the validated scaling configuration: it gives the ECS services the functions
+	// may scale, the alarms allowed to publish to the topic, and the alarms to create.
+	Config *config.Config
+	// ConfigPath is the configuration file, copied into the starter's asset.
+	ConfigPath string
+	// RepoRoot is the repository root: the functions are built there.
+	RepoRoot string
+	// DefinitionPath is the state machine's ASL file.
+	DefinitionPath string
+}
+
+// NewStepscalerStack defines the whole deployment. It returns an error, before creating any
+// resource, when the props are incomplete or the state machine definition cannot be read or
+// has a placeholder the stack does not substitute.
+func NewStepscalerStack(scope constructs.Construct, id string, props *Props) (awscdk.Stack, error) {
+	if props == nil || props.Config == nil || props.ConfigPath == "" || props.RepoRoot == "" || props.DefinitionPath == "" {
+		return nil, errors.New("stack props need Config, ConfigPath, RepoRoot and DefinitionPath")
+	}
+	definition, err := readDefinition(props.DefinitionPath)
+	if err != nil {
+		return nil, err
+	}
+
+	sp := props.StackProps
+	st := awscdk.NewStack(scope, jsii.String(id), &sp)
+	cfg := props.Config
+
+	table := newTable(st)
+	tasks := newTaskFunctions(st, props, table)
+	sm := newStateMachine(st, definition, tasks)
+	topic := newTopic(st, cfg)
+	starter := newStarter(st, props, sm, topic)
+	newConfiguredAlarms(st, cfg, topic)
+
+	out := func(id, value, description string) {
+		awscdk.NewCfnOutput(st, jsii.String(id), &awscdk.CfnOutputProps{
+			Value:       jsii.String(value),
+			Description: jsii.String(description),
+		})
+	}
+	out("TopicArn", *topic.TopicArn(), "SNS topic to add as an alarm action (see docs/deploy.md)")
+	out("StateMachineArn", *sm.StateMachineArn(), "Step Functions state machine that scales the services")
+	out("StateMachineConsoleUrl", *consoleURL(sm.StateMachineArn()), "Executions of the state machine in the Step Functions console")
+	out("TableName", *table.TableName(), "DynamoDB table with leases and scaling activity")
+	out("StarterFailureQueueUrl", *starter.failures.QueueUrl(), "Alarm notifications the starter could not process")
+
+	addNagSuppressions(st, tasks, sm, starter)
+	return st, nil
+}
+
+// consoleURL is the Step Functions console page of the state machine, in the stack's region.
+func consoleURL(stateMachineArn *string) *string {
+	return awscdk.Fn_Join(jsii.String(""), &[]*string{
+		jsii.String("https://"), awscdk.Aws_REGION(),
+		jsii.String(".console.aws.amazon.com/states/home?region="), awscdk.Aws_REGION(),
+		jsii.String("#/statemachines/view/"), stateMachineArn,
+	})
+}

@@ -1,0 +1,3 @@
+module example.com/fakerepo
+
+go 1.26
