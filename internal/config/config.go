@@ -10,19 +10,25 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/stepscaler/stepscaler/internal/scaling"
 )
 
 // Defaults applied to an alarm that leaves a field out. The cooldown is Application Auto
-// Scaling's default; the stabilization figures suit services whose tasks start in a minute
-// or two.
+// Scaling's default, the tolerance the Kubernetes HPA's; the stabilization figures suit
+// services whose tasks start in a minute or two; re-evaluation stops after ten steps or an
+// hour, so one stuck alarm cannot walk a service to its maximum unattended for long.
 const (
+	DefaultAdjustmentType              = scaling.ChangeInCapacity
 	DefaultAdjustment                  = 1
 	DefaultCooldownSeconds             = 300
 	DefaultStabilizationTimeoutSeconds = 600
 	DefaultPollIntervalSeconds         = 15
+	DefaultTolerance                   = 0.1
+	DefaultMaxSteps                    = 10
+	DefaultMaxDurationSeconds          = 3600
 )
 
 // Limits that keep hostile or mistaken values out of the workflow.
@@ -33,6 +39,12 @@ const (
 	maxPoll         = 3600  // one hour
 	maxNameLen      = 255   // ECS cluster/service names and CloudWatch alarm names
 	maxFileBytes    = 1 << 20
+	maxSteps        = 100   // re-evaluation steps of one execution
+	maxDuration     = 86400 // one day of re-evaluation
+	maxPercent      = 1000  // a tenfold step is already more than any sane policy asks
+	// maxStepAdjustments is Application Auto Scaling's quota of step adjustments per step
+	// scaling policy ("Quotas for Application Auto Scaling").
+	maxStepAdjustments = 20
 )
 
 // Config is the whole scaling configuration.
@@ -45,24 +57,59 @@ type Config struct {
 
 // Service is one ECS service and the alarms that scale it.
 type Service struct {
-	Cluster     string  `json:"cluster"`
-	Service     string  `json:"service"`
-	MinCapacity int     `json:"minCapacity"`
-	MaxCapacity int     `json:"maxCapacity"`
-	Alarms      []Alarm `json:"alarms"`
+	Cluster     string `json:"cluster"`
+	Service     string `json:"service"`
+	MinCapacity int    `json:"minCapacity"`
+	MaxCapacity int    `json:"maxCapacity"`
+	// DryRun makes every alarm of the service decide and record what it would do, without
+	// updating the service: a way to try a policy on production traffic.
+	DryRun bool    `json:"dryRun,omitempty"`
+	Alarms []Alarm `json:"alarms"`
 }
 
-// Alarm is one CloudWatch alarm and the step it takes when it goes into ALARM.
+// Alarm is one CloudWatch alarm and the step it takes when it goes into ALARM. Optional
+// fields are pointers, so validation can tell a field left out from one set to zero.
 type Alarm struct {
-	AlarmName                   string            `json:"alarmName"`
-	Direction                   scaling.Direction `json:"direction"`
-	Adjustment                  *int              `json:"adjustment,omitempty"`
-	CooldownSeconds             *int              `json:"cooldownSeconds,omitempty"`
-	StabilizationTimeoutSeconds *int              `json:"stabilizationTimeoutSeconds,omitempty"`
-	PollIntervalSeconds         *int              `json:"pollIntervalSeconds,omitempty"`
+	AlarmName string            `json:"alarmName"`
+	Direction scaling.Direction `json:"direction"`
+	// AdjustmentType says how adjustment and stepAdjustments are read (default
+	// ChangeInCapacity); TargetRatio sizes the service from targetValue instead.
+	AdjustmentType scaling.AdjustmentType `json:"adjustmentType,omitempty"`
+	// Adjustment is the simple step's magnitude. StepAdjustments replaces it with steps
+	// chosen by the size of the breach.
+	Adjustment             *int             `json:"adjustment,omitempty"`
+	StepAdjustments        []StepAdjustment `json:"stepAdjustments,omitempty"`
+	MinAdjustmentMagnitude *int             `json:"minAdjustmentMagnitude,omitempty"`
+	// TargetValue, Tolerance and ScaleLimit configure TargetRatio.
+	TargetValue                 *float64    `json:"targetValue,omitempty"`
+	Tolerance                   *float64    `json:"tolerance,omitempty"`
+	ScaleLimit                  *ScaleLimit `json:"scaleLimit,omitempty"`
+	CooldownSeconds             *int        `json:"cooldownSeconds,omitempty"`
+	StabilizationTimeoutSeconds *int        `json:"stabilizationTimeoutSeconds,omitempty"`
+	PollIntervalSeconds         *int        `json:"pollIntervalSeconds,omitempty"`
+	// MaxSteps and MaxDurationSeconds bound how long one execution keeps stepping while
+	// the alarm stays in ALARM.
+	MaxSteps           *int `json:"maxSteps,omitempty"`
+	MaxDurationSeconds *int `json:"maxDurationSeconds,omitempty"`
 	// Metric, when given, lets the CDK app create the alarm; without it the alarm is
 	// expected to exist already and only needs the topic as an alarm action.
 	Metric *Metric `json:"metric,omitempty"`
+}
+
+// StepAdjustment is one step of an alarm's stepAdjustments, spelled as Application Auto
+// Scaling's StepAdjustment: bounds relative to the alarm's threshold, a bound left out (or
+// null) is infinite. ScalingAdjustment is a magnitude; the alarm's direction signs it.
+type StepAdjustment struct {
+	MetricIntervalLowerBound *float64 `json:"metricIntervalLowerBound,omitempty"`
+	MetricIntervalUpperBound *float64 `json:"metricIntervalUpperBound,omitempty"`
+	ScalingAdjustment        *int     `json:"scalingAdjustment"`
+}
+
+// ScaleLimit bounds one TargetRatio step by tasks, by percent of the desired count, or by
+// the larger of both.
+type ScaleLimit struct {
+	MaxTasks   *int `json:"maxTasks,omitempty"`
+	MaxPercent *int `json:"maxPercent,omitempty"`
 }
 
 // Target is what an alarm resolves to: the service it scales and the policy it applies.
@@ -131,10 +178,11 @@ func Parse(name string, data []byte) (*Config, error) {
 	return &c, nil
 }
 
-// Lookup resolves an alarm name to the service it scales and the policy it applies.
+// Lookup resolves an alarm name to the service it scales and the policy it applies. The
+// target is the caller's own: changing it leaves the configuration as it was.
 func (c *Config) Lookup(alarmName string) (Target, bool) {
 	t, ok := c.byAlarm[alarmName]
-	return t, ok
+	return t.clone(), ok
 }
 
 // Targets lists every alarm's target, in file order.
@@ -142,10 +190,30 @@ func (c *Config) Targets() []Target {
 	var ts []Target
 	for _, s := range c.Services {
 		for _, a := range s.Alarms {
-			ts = append(ts, c.byAlarm[a.AlarmName])
+			ts = append(ts, c.byAlarm[a.AlarmName].clone())
 		}
 	}
 	return ts
+}
+
+// clone copies what a Policy holds by reference: the step bounds, the scale limit and
+// the alarm names.
+func (t Target) clone() Target {
+	p := &t.Policy
+	if p.StepAdjustments != nil {
+		steps := make([]scaling.StepAdjustment, len(p.StepAdjustments))
+		for i, s := range p.StepAdjustments {
+			steps[i] = scaling.StepAdjustment{
+				MetricIntervalLowerBound: clonePtr(s.MetricIntervalLowerBound),
+				MetricIntervalUpperBound: clonePtr(s.MetricIntervalUpperBound),
+				ScalingAdjustment:        s.ScalingAdjustment,
+			}
+		}
+		p.StepAdjustments = steps
+	}
+	p.ScaleLimit = clonePtr(p.ScaleLimit)
+	p.OutAlarms = slices.Clone(p.OutAlarms)
+	return t
 }
 
 func (c *Config) index() {
@@ -158,17 +226,70 @@ func (c *Config) index() {
 	}
 }
 
+// policy resolves an alarm entry, with its service's bounds and defaults, into the policy
+// an execution carries. Fields that do not apply to the adjustment type stay zero, so the
+// execution input shows only what the planner will use.
 func (a Alarm) policy(s Service) scaling.Policy {
-	return scaling.Policy{
+	t := a.adjustmentType()
+	p := scaling.Policy{
 		AlarmName:                   a.AlarmName,
 		MinCapacity:                 s.MinCapacity,
 		MaxCapacity:                 s.MaxCapacity,
 		Direction:                   a.Direction,
-		Adjustment:                  orDefault(a.Adjustment, DefaultAdjustment),
+		AdjustmentType:              t,
 		CooldownSeconds:             orDefault(a.CooldownSeconds, DefaultCooldownSeconds),
 		StabilizationTimeoutSeconds: orDefault(a.StabilizationTimeoutSeconds, DefaultStabilizationTimeoutSeconds),
 		PollIntervalSeconds:         orDefault(a.PollIntervalSeconds, DefaultPollIntervalSeconds),
+		DryRun:                      s.DryRun,
+		MaxSteps:                    orDefault(a.MaxSteps, DefaultMaxSteps),
+		MaxDurationSeconds:          orDefault(a.MaxDurationSeconds, DefaultMaxDurationSeconds),
+		OutAlarms:                   s.outAlarms(a.AlarmName),
 	}
+	switch {
+	case t == scaling.TargetRatio:
+		p.TargetValue = *a.TargetValue
+		p.Tolerance = DefaultTolerance
+		if a.Tolerance != nil {
+			p.Tolerance = *a.Tolerance
+		}
+		if l := a.ScaleLimit; l != nil {
+			p.ScaleLimit = &scaling.ScaleLimit{MaxTasks: orDefault(l.MaxTasks, 0), MaxPercent: orDefault(l.MaxPercent, 0)}
+		}
+	case len(a.StepAdjustments) > 0:
+		p.StepAdjustments = make([]scaling.StepAdjustment, len(a.StepAdjustments))
+		for i, st := range a.StepAdjustments {
+			p.StepAdjustments[i] = scaling.StepAdjustment{
+				MetricIntervalLowerBound: clonePtr(st.MetricIntervalLowerBound),
+				MetricIntervalUpperBound: clonePtr(st.MetricIntervalUpperBound),
+				ScalingAdjustment:        *st.ScalingAdjustment,
+			}
+		}
+	default:
+		p.Adjustment = orDefault(a.Adjustment, DefaultAdjustment)
+	}
+	if t == scaling.PercentChangeInCapacity {
+		p.MinAdjustmentMagnitude = orDefault(a.MinAdjustmentMagnitude, 0)
+	}
+	return p
+}
+
+func (a Alarm) adjustmentType() scaling.AdjustmentType {
+	if a.AdjustmentType == "" {
+		return DefaultAdjustmentType
+	}
+	return a.AdjustmentType
+}
+
+// outAlarms names the service's scale-out alarms other than self: a scale-in waits while
+// any of them is in ALARM, and a scale-out alarm lists its siblings for the same check.
+func (s Service) outAlarms(self string) []string {
+	var names []string
+	for _, a := range s.Alarms {
+		if a.Direction == scaling.Out && a.AlarmName != self {
+			names = append(names, a.AlarmName)
+		}
+	}
+	return names
 }
 
 func orDefault(v *int, def int) int {
@@ -176,6 +297,14 @@ func orDefault(v *int, def int) int {
 		return def
 	}
 	return *v
+}
+
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
 }
 
 // decodeProblem turns a json decoding error into a Problem that names the field or the

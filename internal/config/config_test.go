@@ -3,8 +3,10 @@ package config
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -30,13 +32,17 @@ func TestLookupAppliesDefaults(t *testing.T) {
 	}
 	high, ok := c.Lookup("web-high")
 	want := scaling.Policy{AlarmName: "web-high", MinCapacity: 2, MaxCapacity: 10, Direction: scaling.Out, Adjustment: 3,
-		CooldownSeconds: 60, StabilizationTimeoutSeconds: DefaultStabilizationTimeoutSeconds, PollIntervalSeconds: DefaultPollIntervalSeconds}
-	if !ok || high.Policy != want || high.Service != (scaling.ServiceRef{Cluster: "prod", Service: "web"}) {
+		CooldownSeconds: 60, StabilizationTimeoutSeconds: DefaultStabilizationTimeoutSeconds, PollIntervalSeconds: DefaultPollIntervalSeconds,
+		AdjustmentType: scaling.ChangeInCapacity, MaxSteps: DefaultMaxSteps, MaxDurationSeconds: DefaultMaxDurationSeconds}
+	if !ok || !reflect.DeepEqual(high.Policy, want) || high.Service != (scaling.ServiceRef{Cluster: "prod", Service: "web"}) {
 		t.Errorf("Lookup(web-high) = %+v, %v; want %+v", high, ok, want)
 	}
 	low, _ := c.Lookup("web-low")
 	if low.Policy.Adjustment != DefaultAdjustment || low.Policy.CooldownSeconds != DefaultCooldownSeconds {
 		t.Errorf("defaults not applied: %+v", low.Policy)
+	}
+	if !reflect.DeepEqual(low.Policy.OutAlarms, []string{"web-high"}) {
+		t.Errorf("web-low OutAlarms = %v, want [web-high]", low.Policy.OutAlarms)
 	}
 	if _, ok := c.Lookup("WEB-HIGH"); ok {
 		t.Error("alarm names are case-sensitive in CloudWatch")
@@ -44,6 +50,195 @@ func TestLookupAppliesDefaults(t *testing.T) {
 	if n := len(c.Targets()); n != 2 {
 		t.Errorf("Targets() = %d, want 2", n)
 	}
+}
+
+const everyField = `{
+  "services": [{
+    "cluster": "prod", "service": "web", "minCapacity": 2, "maxCapacity": 40, "dryRun": true,
+    "alarms": [
+      {"alarmName": "web-cpu-high", "direction": "out", "maxSteps": 3, "maxDurationSeconds": 900,
+       "stepAdjustments": [
+         {"metricIntervalLowerBound": 0, "metricIntervalUpperBound": 10, "scalingAdjustment": 1},
+         {"metricIntervalLowerBound": 10, "metricIntervalUpperBound": null, "scalingAdjustment": 3}
+       ]},
+      {"alarmName": "web-rps-high", "direction": "out", "adjustmentType": "TargetRatio", "targetValue": 1000,
+       "scaleLimit": {"maxTasks": 4, "maxPercent": 100}},
+      {"alarmName": "web-cpu-low", "direction": "in", "adjustmentType": "PercentChangeInCapacity", "adjustment": 25,
+       "minAdjustmentMagnitude": 2},
+      {"alarmName": "web-night", "direction": "in", "adjustmentType": "ExactCapacity", "adjustment": 0}
+    ]
+  }, {
+    "cluster": "prod", "service": "api", "minCapacity": 1, "maxCapacity": 4,
+    "alarms": [{"alarmName": "api-high", "direction": "out", "adjustmentType": "PercentChangeInCapacity",
+      "stepAdjustments": [{"metricIntervalUpperBound": 0, "scalingAdjustment": 0}, {"metricIntervalLowerBound": 0, "scalingAdjustment": 50}]}]
+  }]
+}`
+
+// TestLookupFillsNewPolicyFields checks that each alarm entry fills its Policy: the
+// adjustment type's own fields and no others, the service's dryRun, the re-evaluation
+// bounds, and the names of the service's other scale-out alarms.
+func TestLookupFillsNewPolicyFields(t *testing.T) {
+	c, err := Parse("every-field.json", []byte(everyField))
+	if err != nil {
+		t.Fatal(err)
+	}
+	common := scaling.Policy{MinCapacity: 2, MaxCapacity: 40, DryRun: true, CooldownSeconds: DefaultCooldownSeconds,
+		StabilizationTimeoutSeconds: DefaultStabilizationTimeoutSeconds, PollIntervalSeconds: DefaultPollIntervalSeconds,
+		MaxSteps: DefaultMaxSteps, MaxDurationSeconds: DefaultMaxDurationSeconds}
+	ten := 10.0
+	zero := 0.0
+	steps := common
+	steps.AlarmName, steps.Direction, steps.AdjustmentType = "web-cpu-high", scaling.Out, scaling.ChangeInCapacity
+	steps.MaxSteps, steps.MaxDurationSeconds = 3, 900
+	steps.StepAdjustments = []scaling.StepAdjustment{
+		{MetricIntervalLowerBound: &zero, MetricIntervalUpperBound: &ten, ScalingAdjustment: 1},
+		{MetricIntervalLowerBound: &ten, ScalingAdjustment: 3},
+	}
+	steps.OutAlarms = []string{"web-rps-high"}
+	ratio := common
+	ratio.AlarmName, ratio.Direction, ratio.AdjustmentType = "web-rps-high", scaling.Out, scaling.TargetRatio
+	ratio.TargetValue, ratio.Tolerance = 1000, DefaultTolerance
+	ratio.ScaleLimit = &scaling.ScaleLimit{MaxTasks: 4, MaxPercent: 100}
+	ratio.OutAlarms = []string{"web-cpu-high"}
+	pct := common
+	pct.AlarmName, pct.Direction, pct.AdjustmentType = "web-cpu-low", scaling.In, scaling.PercentChangeInCapacity
+	pct.Adjustment, pct.MinAdjustmentMagnitude = 25, 2
+	pct.OutAlarms = []string{"web-cpu-high", "web-rps-high"}
+	exact := common
+	exact.AlarmName, exact.Direction, exact.AdjustmentType = "web-night", scaling.In, scaling.ExactCapacity
+	exact.OutAlarms = pct.OutAlarms
+	for _, want := range []scaling.Policy{steps, ratio, pct, exact} {
+		got, ok := c.Lookup(want.AlarmName)
+		if !ok || !reflect.DeepEqual(got.Policy, want) {
+			t.Errorf("Lookup(%s).Policy =\n  %+v\nwant\n  %+v", want.AlarmName, got.Policy, want)
+		}
+	}
+	api, _ := c.Lookup("api-high")
+	if api.Policy.DryRun || api.Policy.OutAlarms != nil || len(api.Policy.StepAdjustments) != 2 {
+		t.Errorf("api-high = %+v, want no dry run, no other out alarms, two steps", api.Policy)
+	}
+
+	// The policy shares nothing with the config: changing one leaves the other.
+	*steps.StepAdjustments[0].MetricIntervalLowerBound = -1
+	got, _ := c.Lookup("web-cpu-high")
+	*got.Policy.StepAdjustments[0].MetricIntervalUpperBound = 99
+	if again, _ := c.Lookup("web-cpu-high"); *again.Policy.StepAdjustments[0].MetricIntervalUpperBound != 10 {
+		t.Error("Lookup hands out pointers into the config")
+	}
+}
+
+// alarmConfig is a valid configuration around one alarm entry's extra fields.
+func alarmConfig(fields string) string {
+	return `{"services": [{"cluster": "a", "service": "web", "minCapacity": 1, "maxCapacity": 20,
+		"alarms": [{"alarmName": "x", "direction": "out"` + fields + `}]}]}`
+}
+
+// steps is a stepAdjustments field over the given step objects.
+func steps(list ...string) string {
+	return `, "stepAdjustments": [` + strings.Join(list, ", ") + `]`
+}
+
+func TestValidationOfAdjustments(t *testing.T) {
+	const at = "services[0].alarms[0]"
+	tests := []struct {
+		name, fields, field, problem string
+	}{
+		{"unknown adjustment type", `, "adjustmentType": "Bogus"`, at + ".adjustmentType", "must be one of"},
+		{"percent without adjustment", `, "adjustmentType": "PercentChangeInCapacity"`, at + ".adjustment", "required with PercentChangeInCapacity"},
+		{"percent of zero", `, "adjustmentType": "PercentChangeInCapacity", "adjustment": 0`, at + ".adjustment", "between 1 and 1000"},
+		{"percent too large", `, "adjustmentType": "PercentChangeInCapacity", "adjustment": 1001`, at + ".adjustment", "between 1 and 1000"},
+		{"exact without adjustment", `, "adjustmentType": "ExactCapacity"`, at + ".adjustment", "required with ExactCapacity"},
+		{"exact negative", `, "adjustmentType": "ExactCapacity", "adjustment": -1`, at + ".adjustment", "between 0 and 5000"},
+		{"adjustment and steps", `, "adjustment": 2` + steps(`{"metricIntervalLowerBound": 0, "scalingAdjustment": 1}`), at + ".adjustment", "not both"},
+		{"empty steps", `, "stepAdjustments": []`, at + ".stepAdjustments", "at least one step"},
+		{"min magnitude with change in capacity", `, "minAdjustmentMagnitude": 2`, at + ".minAdjustmentMagnitude", "applies only to PercentChangeInCapacity"},
+		{"min magnitude with exact capacity", `, "adjustmentType": "ExactCapacity", "adjustment": 3, "minAdjustmentMagnitude": 2`, at + ".minAdjustmentMagnitude", "adjustmentType is ExactCapacity"},
+		{"min magnitude of zero", `, "adjustmentType": "PercentChangeInCapacity", "adjustment": 10, "minAdjustmentMagnitude": 0`, at + ".minAdjustmentMagnitude", "between 1 and 5000"},
+
+		{"step gap", steps(`{"metricIntervalLowerBound": 0, "metricIntervalUpperBound": 10, "scalingAdjustment": 1}`,
+			`{"metricIntervalLowerBound": 20, "scalingAdjustment": 2}`), at + ".stepAdjustments[1].metricIntervalLowerBound", "leaves a gap after services[0].alarms[0].stepAdjustments[0], which ends at 10"},
+		{"step overlap", steps(`{"metricIntervalLowerBound": 0, "metricIntervalUpperBound": 10, "scalingAdjustment": 1}`,
+			`{"metricIntervalLowerBound": 5, "scalingAdjustment": 2}`), at + ".stepAdjustments[1].metricIntervalLowerBound", "5 overlaps services[0].alarms[0].stepAdjustments[0], which ends at 10"},
+		{"overlap with an open upper bound", steps(`{"metricIntervalLowerBound": 20, "scalingAdjustment": 3}`,
+			`{"metricIntervalLowerBound": 30, "metricIntervalUpperBound": 40, "scalingAdjustment": 2}`), at + ".stepAdjustments[1].metricIntervalLowerBound", "which has no upper bound"},
+		{"overlap found whatever the order", steps(`{"metricIntervalLowerBound": 10, "scalingAdjustment": 2}`,
+			`{"metricIntervalLowerBound": 0, "metricIntervalUpperBound": 15, "scalingAdjustment": 1}`), at + ".stepAdjustments[0].metricIntervalLowerBound", "10 overlaps services[0].alarms[0].stepAdjustments[1], which ends at 15"},
+		{"two open lower bounds", steps(`{"metricIntervalUpperBound": -10, "scalingAdjustment": 3}`,
+			`{"metricIntervalUpperBound": 0, "scalingAdjustment": 1}`), at + ".stepAdjustments[1].metricIntervalLowerBound", "only one step may leave the lower bound null"},
+		{"two open upper bounds", steps(`{"metricIntervalLowerBound": 0, "scalingAdjustment": 1}`,
+			`{"metricIntervalLowerBound": 10, "metricIntervalUpperBound": null, "scalingAdjustment": 3}`), at + ".stepAdjustments[1].metricIntervalUpperBound", "only one step may leave the upper bound null"},
+		{"both bounds null", steps(`{"scalingAdjustment": 1}`), at + ".stepAdjustments[0]", "can't both be null"},
+		{"upper not above lower", steps(`{"metricIntervalLowerBound": 10, "metricIntervalUpperBound": 10, "scalingAdjustment": 1}`),
+			at + ".stepAdjustments[0].metricIntervalUpperBound", "greater than metricIntervalLowerBound (10)"},
+		{"negative lower bound needs an open lower bound", steps(`{"metricIntervalLowerBound": -10, "scalingAdjustment": 1}`),
+			at + ".stepAdjustments[0].metricIntervalLowerBound", "is negative, so one step must leave its lower bound null"},
+		{"positive upper bound needs an open upper bound", steps(`{"metricIntervalLowerBound": 0, "metricIntervalUpperBound": 10, "scalingAdjustment": 1}`),
+			at + ".stepAdjustments[0].metricIntervalUpperBound", "is positive, so one step must leave its upper bound null"},
+		{"missing scaling adjustment", steps(`{"metricIntervalLowerBound": 0}`), at + ".stepAdjustments[0].scalingAdjustment", "required"},
+		{"negative scaling adjustment", steps(`{"metricIntervalUpperBound": 0, "scalingAdjustment": -2}`),
+			at + ".stepAdjustments[0].scalingAdjustment", "magnitude of 0 or more"},
+		{"percent step too large", `, "adjustmentType": "PercentChangeInCapacity"` + steps(`{"metricIntervalLowerBound": 0, "scalingAdjustment": 2000}`),
+			at + ".stepAdjustments[0].scalingAdjustment", "at most 1000 percent"},
+		{"every step zero", steps(`{"metricIntervalLowerBound": 0, "scalingAdjustment": 0}`), at + ".stepAdjustments", "would never scale"},
+		{"more than 20 steps", steps(manySteps(21)...), at + ".stepAdjustments", "at most 20 step adjustments"},
+		{"unknown step field", steps(`{"metricIntervalLowerBound": 0, "scalingAdjustment": 1, "cooldown": 5}`), "cooldown", "unknown field"},
+
+		{"target ratio without target", `, "adjustmentType": "TargetRatio"`, at + ".targetValue", "required with TargetRatio"},
+		{"target value zero", `, "adjustmentType": "TargetRatio", "targetValue": 0`, at + ".targetValue", "positive number"},
+		{"target value negative", `, "adjustmentType": "TargetRatio", "targetValue": -5`, at + ".targetValue", "positive number"},
+		{"target ratio with adjustment", `, "adjustmentType": "TargetRatio", "targetValue": 5, "adjustment": 2`, at + ".adjustment", "does not apply to TargetRatio"},
+		{"target ratio with steps", `, "adjustmentType": "TargetRatio", "targetValue": 5` + steps(`{"metricIntervalLowerBound": 0, "scalingAdjustment": 1}`),
+			at + ".stepAdjustments", "does not apply to TargetRatio"},
+		{"tolerance of 1", `, "adjustmentType": "TargetRatio", "targetValue": 5, "tolerance": 1`, at + ".tolerance", "at least 0 and below 1"},
+		{"negative tolerance", `, "adjustmentType": "TargetRatio", "targetValue": 5, "tolerance": -0.1`, at + ".tolerance", "at least 0 and below 1"},
+		{"target value without target ratio", `, "targetValue": 5`, at + ".targetValue", "applies only to TargetRatio"},
+		{"tolerance without target ratio", `, "tolerance": 0.2`, at + ".tolerance", "applies only to TargetRatio"},
+		{"scale limit without target ratio", `, "scaleLimit": {"maxTasks": 2}`, at + ".scaleLimit", "applies only to TargetRatio"},
+		{"empty scale limit", `, "adjustmentType": "TargetRatio", "targetValue": 5, "scaleLimit": {}`, at + ".scaleLimit", "give maxTasks, maxPercent or both"},
+		{"scale limit of zero tasks", `, "adjustmentType": "TargetRatio", "targetValue": 5, "scaleLimit": {"maxTasks": 0}`, at + ".scaleLimit.maxTasks", "between 1 and 5000"},
+		{"scale limit percent too large", `, "adjustmentType": "TargetRatio", "targetValue": 5, "scaleLimit": {"maxPercent": 5000}`, at + ".scaleLimit.maxPercent", "between 1 and 1000"},
+
+		{"max steps zero", `, "maxSteps": 0`, at + ".maxSteps", "between 1 and 100"},
+		{"max steps above 100", `, "maxSteps": 101`, at + ".maxSteps", "between 1 and 100"},
+		{"max duration zero", `, "maxDurationSeconds": 0`, at + ".maxDurationSeconds", "between 1 and 86400"},
+		{"max duration above a day", `, "maxDurationSeconds": 86401`, at + ".maxDurationSeconds", "between 1 and 86400"},
+		{"dry run belongs to the service", `, "dryRun": true`, "dryRun", "unknown field"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			expectProblem(t, alarmConfig(tt.fields), tt.field, tt.problem)
+		})
+	}
+	if _, err := Parse("ok.json", []byte(alarmConfig(steps(manySteps(20)...)))); err != nil {
+		t.Errorf("20 contiguous steps: %v", err)
+	}
+}
+
+// manySteps is n contiguous steps from (-inf, 0] up to [n-2, +inf).
+func manySteps(n int) []string {
+	list := []string{`{"metricIntervalUpperBound": 0, "scalingAdjustment": 0}`}
+	for i := 0; i < n-2; i++ {
+		list = append(list, fmt.Sprintf(`{"metricIntervalLowerBound": %d, "metricIntervalUpperBound": %d, "scalingAdjustment": %d}`, i, i+1, i+1))
+	}
+	return append(list, fmt.Sprintf(`{"metricIntervalLowerBound": %d, "scalingAdjustment": %d}`, n-2, n))
+}
+
+func expectProblem(t *testing.T, config, field, problem string) {
+	t.Helper()
+	_, err := Parse("bad.json", []byte(config))
+	var ce *Error
+	if !errors.As(err, &ce) {
+		t.Fatalf("Parse() error = %v, want *config.Error", err)
+	}
+	if ce.File != "bad.json" || !strings.Contains(err.Error(), "bad.json") {
+		t.Errorf("error does not name the file: %v", err)
+	}
+	for _, p := range ce.Problems {
+		if p.Field == field && strings.Contains(p.Message, problem) {
+			return
+		}
+	}
+	t.Errorf("problems %+v lack %s: …%s…", ce.Problems, field, problem)
 }
 
 func TestValidationNamesFieldAndProblem(t *testing.T) {
@@ -72,20 +267,7 @@ func TestValidationNamesFieldAndProblem(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse("bad.json", []byte(tt.json))
-			var ce *Error
-			if !errors.As(err, &ce) {
-				t.Fatalf("Parse() error = %v, want *config.Error", err)
-			}
-			if ce.File != "bad.json" || !strings.Contains(err.Error(), "bad.json") {
-				t.Errorf("error does not name the file: %v", err)
-			}
-			for _, p := range ce.Problems {
-				if p.Field == tt.field && strings.Contains(p.Message, tt.problem) {
-					return
-				}
-			}
-			t.Errorf("problems %+v lack %s: …%s…", ce.Problems, tt.field, tt.problem)
+			expectProblem(t, tt.json, tt.field, tt.problem)
 		})
 	}
 }
@@ -100,6 +282,7 @@ func TestShippedConfigsAgreeWithSchema(t *testing.T) {
 		filepath.Join("..", "..", "local", "demo", "stepscaler.json"),
 		filepath.Join("..", "..", "local", "stack", "testdata", "scenarios.json"),
 	}
+	files = append(files, writeTemp(t, "every-field.json", everyField))
 	for _, f := range files {
 		if _, err := Load(f); err != nil {
 			t.Errorf("Load(%s): %v", f, err)
@@ -113,17 +296,46 @@ func TestShippedConfigsAgreeWithSchema(t *testing.T) {
 		`{"services": [{"cluster": "a", "service": "web", "minCapacity": 1, "maxCapacity": 2, "alarms": [{"alarmName": "x", "direction": "up"}]}]}`,
 		`{"services": [{"cluster": "a", "service": "web", "minCapacity": 1, "maxCapacity": 2, "alarms": [{"alarmName": "x", "direction": "out", "cooldownSeconds": -1}]}]}`,
 		`{"services": [{"cluster": "a", "service": "web", "minCapacity": 1, "maxCapacity": 2, "extra": true, "alarms": [{"alarmName": "x", "direction": "out"}]}]}`,
+		alarmConfig(`, "adjustmentType": "Bogus"`),
+		alarmConfig(`, "adjustmentType": "PercentChangeInCapacity"`),
+		alarmConfig(`, "adjustmentType": "PercentChangeInCapacity", "adjustment": 1001`),
+		alarmConfig(`, "adjustmentType": "ExactCapacity"`),
+		alarmConfig(`, "adjustment": 0`),
+		alarmConfig(`, "adjustment": 2` + steps(`{"metricIntervalLowerBound": 0, "scalingAdjustment": 1}`)),
+		alarmConfig(steps(`{"scalingAdjustment": 1}`)),
+		alarmConfig(steps(`{"metricIntervalLowerBound": null, "metricIntervalUpperBound": null, "scalingAdjustment": 1}`)),
+		alarmConfig(steps(`{"metricIntervalLowerBound": 0, "scalingAdjustment": -1}`)),
+		alarmConfig(steps(manySteps(21)...)),
+		alarmConfig(`, "stepAdjustments": []`),
+		alarmConfig(`, "minAdjustmentMagnitude": 2`),
+		alarmConfig(`, "adjustmentType": "TargetRatio"`),
+		alarmConfig(`, "adjustmentType": "TargetRatio", "targetValue": 0`),
+		alarmConfig(`, "adjustmentType": "TargetRatio", "targetValue": 5, "adjustment": 1`),
+		alarmConfig(`, "adjustmentType": "TargetRatio", "targetValue": 5, "tolerance": 1`),
+		alarmConfig(`, "adjustmentType": "TargetRatio", "targetValue": 5, "scaleLimit": {}`),
+		alarmConfig(`, "targetValue": 5`),
+		alarmConfig(`, "tolerance": 0.2`),
+		alarmConfig(`, "maxSteps": 0`),
+		alarmConfig(`, "maxSteps": 101`),
+		alarmConfig(`, "maxDurationSeconds": 86401`),
+		alarmConfig(`, "dryRun": true`),
 	} {
-		path := filepath.Join(t.TempDir(), "bad.json")
-		if err := os.WriteFile(path, []byte(bad), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		path := writeTemp(t, "bad.json", bad)
 		_, goErr := Load(path)
 		schemaErr := validateSchema(schema, path)
 		if goErr == nil || schemaErr == nil {
 			t.Errorf("%s: Go validation %v, schema %v; want both to reject", bad, goErr, schemaErr)
 		}
 	}
+}
+
+func writeTemp(t *testing.T, name, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 func validateSchema(s *jsonschema.Schema, path string) error {
@@ -142,4 +354,35 @@ func TestLoadMissingFile(t *testing.T) {
 	if _, err := Load(filepath.Join(t.TempDir(), "nope.json")); err == nil || !strings.Contains(err.Error(), "nope.json") {
 		t.Errorf("Load(missing) = %v, want an error naming the file", err)
 	}
+}
+
+// TestDocumentedExamplesAreValid parses every JSON example of the configuration reference,
+// so the documentation cannot drift from what the validation accepts. Whole files parse as
+// they are; alarm entries and "alarms" fragments are placed in a service first.
+func TestDocumentedExamplesAreValid(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "configuration.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := strings.Split(string(doc), "```json\n")[1:]
+	if len(blocks) < 5 {
+		t.Fatalf("found %d JSON examples, want at least 5", len(blocks))
+	}
+	for i, b := range blocks {
+		example := strings.TrimSpace(b[:strings.Index(b, "```")])
+		config := example
+		switch {
+		case strings.HasPrefix(example, `"alarms"`):
+			config = `{"services": [{"cluster": "a", "service": "web", "minCapacity": 0, "maxCapacity": 100, ` + example + `}]}`
+		case strings.HasPrefix(example, `{ "alarmName"`):
+			config = alarmsConfig(example)
+		}
+		if _, err := Parse(fmt.Sprintf("example %d", i+1), []byte(config)); err != nil {
+			t.Errorf("%v\n%s", err, example)
+		}
+	}
+}
+
+func alarmsConfig(alarms string) string {
+	return `{"services": [{"cluster": "a", "service": "web", "minCapacity": 0, "maxCapacity": 100, "alarms": [` + alarms + `]}]}`
 }

@@ -1,9 +1,11 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"unicode"
 
 	"github.com/stepscaler/stepscaler/internal/scaling"
@@ -74,9 +76,10 @@ func (v *validator) alarm(at string, a Alarm, s Service) {
 	if !a.Direction.Valid() {
 		v.addf(at+".direction", `must be "out" or "in", got %q`, a.Direction)
 	}
-	// A step larger than the range is fine: the plan clamps it to [min, max].
-	v.intRange(at+".adjustment", a.Adjustment, 1, maxServiceTasks)
+	v.adjustment(at, a)
 	v.intRange(at+".cooldownSeconds", a.CooldownSeconds, 0, maxCooldown)
+	v.intRange(at+".maxSteps", a.MaxSteps, 1, maxSteps)
+	v.intRange(at+".maxDurationSeconds", a.MaxDurationSeconds, 1, maxDuration)
 	v.intRange(at+".stabilizationTimeoutSeconds", a.StabilizationTimeoutSeconds, 1, maxStabilize)
 	v.intRange(at+".pollIntervalSeconds", a.PollIntervalSeconds, 1, maxPoll)
 	timeout := orDefault(a.StabilizationTimeoutSeconds, DefaultStabilizationTimeoutSeconds)
@@ -86,6 +89,185 @@ func (v *validator) alarm(at string, a Alarm, s Service) {
 	}
 	if a.Metric != nil {
 		v.metric(at+".metric", *a.Metric)
+	}
+}
+
+// adjustment checks the fields that say how far a step moves the service: which apply
+// depends on the adjustment type, and a field that does not apply is an error rather than
+// silently ignored, so a policy reads the way it behaves.
+func (v *validator) adjustment(at string, a Alarm) {
+	if !a.AdjustmentType.Valid() {
+		v.addf(at+".adjustmentType", "must be one of %v, got %q", scaling.AdjustmentTypes, a.AdjustmentType)
+		return
+	}
+	t := a.adjustmentType()
+	switch {
+	case t == scaling.TargetRatio:
+		if a.Adjustment != nil {
+			v.addf(at+".adjustment", "does not apply to TargetRatio, which sizes the service from targetValue")
+		}
+		if a.StepAdjustments != nil {
+			v.addf(at+".stepAdjustments", "does not apply to TargetRatio, which sizes the service from targetValue")
+		}
+		v.targetRatio(at, a)
+	case a.StepAdjustments != nil && a.Adjustment != nil:
+		// Application Auto Scaling's step policies have only step adjustments; one simple
+		// magnitude beside them would be ambiguous, so it is refused rather than ignored.
+		v.addf(at+".adjustment", "give adjustment or stepAdjustments, not both")
+	case a.StepAdjustments != nil:
+		v.stepAdjustments(at+".stepAdjustments", a.StepAdjustments, t)
+	case t == scaling.PercentChangeInCapacity:
+		if a.Adjustment == nil {
+			v.addf(at+".adjustment", "required with PercentChangeInCapacity (the percentage), unless stepAdjustments are given")
+		}
+		v.intRange(at+".adjustment", a.Adjustment, 1, maxPercent)
+	case t == scaling.ExactCapacity:
+		if a.Adjustment == nil {
+			v.addf(at+".adjustment", "required with ExactCapacity (the desired count to set), unless stepAdjustments are given")
+		}
+		v.intRange(at+".adjustment", a.Adjustment, 0, maxServiceTasks)
+	default:
+		// A step larger than the range is fine: the plan clamps it to [min, max].
+		v.intRange(at+".adjustment", a.Adjustment, 1, maxServiceTasks)
+	}
+	if a.MinAdjustmentMagnitude != nil {
+		if t != scaling.PercentChangeInCapacity {
+			v.addf(at+".minAdjustmentMagnitude", "applies only to PercentChangeInCapacity, adjustmentType is %s", t)
+		} else {
+			v.intRange(at+".minAdjustmentMagnitude", a.MinAdjustmentMagnitude, 1, maxServiceTasks)
+		}
+	}
+	if t != scaling.TargetRatio {
+		for _, f := range []struct {
+			name string
+			set  bool
+		}{{"targetValue", a.TargetValue != nil}, {"tolerance", a.Tolerance != nil}, {"scaleLimit", a.ScaleLimit != nil}} {
+			if f.set {
+				v.addf(at+"."+f.name, "applies only to TargetRatio, adjustmentType is %s", t)
+			}
+		}
+	}
+}
+
+func (v *validator) targetRatio(at string, a Alarm) {
+	switch tv := a.TargetValue; {
+	case tv == nil:
+		v.addf(at+".targetValue", "required with TargetRatio: the metric value to size the service for")
+	case !(*tv > 0) || !finite(*tv):
+		v.addf(at+".targetValue", "must be a positive number, got %v", *tv)
+	}
+	// A tolerance of 1 or more would skip every scale-in (the ratio can't fall below 0).
+	if tol := a.Tolerance; tol != nil && (!(*tol >= 0) || *tol >= 1) {
+		v.addf(at+".tolerance", "must be at least 0 and below 1, got %v", *tol)
+	}
+	if l := a.ScaleLimit; l != nil {
+		if l.MaxTasks == nil && l.MaxPercent == nil {
+			v.addf(at+".scaleLimit", "give maxTasks, maxPercent or both")
+		}
+		v.intRange(at+".scaleLimit.maxTasks", l.MaxTasks, 1, maxServiceTasks)
+		v.intRange(at+".scaleLimit.maxPercent", l.MaxPercent, 1, maxPercent)
+	}
+}
+
+// stepAdjustments applies Application Auto Scaling's rules for a step policy's
+// adjustments (StepAdjustment, Application Auto Scaling API Reference): the ranges can't
+// overlap or have a gap; at most one step has a null lower bound, and if one has a
+// negative lower bound there must be one with a null lower bound; at most one has a null
+// upper bound, and if one has a positive upper bound there must be one with a null upper
+// bound; the bounds can't both be null in one step; the upper bound must be greater than
+// the lower. Its quota is 20 steps a policy. As in Application Auto Scaling, the steps may
+// lie on either side of the threshold whatever the alarm's direction.
+func (v *validator) stepAdjustments(at string, steps []StepAdjustment, t scaling.AdjustmentType) {
+	before := len(v.problems)
+	if len(steps) == 0 {
+		v.addf(at, "must list at least one step adjustment")
+		return
+	}
+	if len(steps) > maxStepAdjustments {
+		v.addf(at, "must list at most %d step adjustments (Application Auto Scaling's quota), got %d", maxStepAdjustments, len(steps))
+	}
+	limit, unit := maxServiceTasks, "tasks"
+	if t == scaling.PercentChangeInCapacity {
+		limit, unit = maxPercent, "percent"
+	}
+	openLower, openUpper, negativeLower, positiveUpper := -1, -1, -1, -1
+	moves := false
+	for i, s := range steps {
+		sat := fmt.Sprintf("%s[%d]", at, i)
+		lo, hi := s.MetricIntervalLowerBound, s.MetricIntervalUpperBound
+		switch adj := s.ScalingAdjustment; {
+		case adj == nil:
+			v.addf(sat+".scalingAdjustment", "required")
+		case *adj < 0:
+			v.addf(sat+".scalingAdjustment", "must be a magnitude of 0 or more (the alarm's direction gives the sign), got %d", *adj)
+		case *adj > limit:
+			v.addf(sat+".scalingAdjustment", "must be at most %d %s, got %d", limit, unit, *adj)
+		case *adj > 0 || t == scaling.ExactCapacity:
+			moves = true
+		}
+		if lo == nil && hi == nil {
+			v.addf(sat, "give metricIntervalLowerBound, metricIntervalUpperBound or both: the bounds can't both be null")
+			continue
+		}
+		if lo != nil && hi != nil && *hi <= *lo {
+			v.addf(sat+".metricIntervalUpperBound", "must be greater than metricIntervalLowerBound (%v), got %v", *lo, *hi)
+		}
+		if lo == nil {
+			if openLower >= 0 {
+				v.addf(sat+".metricIntervalLowerBound", "only one step may leave the lower bound null (negative infinity); %s[%d] already does", at, openLower)
+			} else {
+				openLower = i
+			}
+		} else if *lo < 0 && negativeLower < 0 {
+			negativeLower = i
+		}
+		if hi == nil {
+			if openUpper >= 0 {
+				v.addf(sat+".metricIntervalUpperBound", "only one step may leave the upper bound null (positive infinity); %s[%d] already does", at, openUpper)
+			} else {
+				openUpper = i
+			}
+		} else if *hi > 0 && positiveUpper < 0 {
+			positiveUpper = i
+		}
+	}
+	if negativeLower >= 0 && openLower < 0 {
+		v.addf(fmt.Sprintf("%s[%d].metricIntervalLowerBound", at, negativeLower), "is negative, so one step must leave its lower bound null (negative infinity)")
+	}
+	if positiveUpper >= 0 && openUpper < 0 {
+		v.addf(fmt.Sprintf("%s[%d].metricIntervalUpperBound", at, positiveUpper), "is positive, so one step must leave its upper bound null (positive infinity)")
+	}
+	if !moves && len(v.problems) == before {
+		v.addf(at, "every step adjustment is 0, so the alarm would never scale")
+	}
+	if len(v.problems) > before {
+		return // the order of the intervals means little while a step's own bounds are wrong
+	}
+	// Sorted by lower bound, each interval must start where the previous one ends.
+	order := make([]int, len(steps))
+	for i := range order {
+		order[i] = i
+	}
+	lower := func(i int) float64 {
+		if b := steps[i].MetricIntervalLowerBound; b != nil {
+			return *b
+		}
+		return math.Inf(-1)
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(lower(a), lower(b)) })
+	for k := 1; k < len(order); k++ {
+		prev, cur := order[k-1], order[k]
+		field := fmt.Sprintf("%s[%d].metricIntervalLowerBound", at, cur)
+		end := steps[prev].MetricIntervalUpperBound
+		start := lower(cur)
+		switch {
+		case end == nil:
+			v.addf(field, "%v overlaps %s[%d], which has no upper bound", start, at, prev)
+		case start < *end:
+			v.addf(field, "%v overlaps %s[%d], which ends at %v", start, at, prev, *end)
+		case start > *end:
+			v.addf(field, "%v leaves a gap after %s[%d], which ends at %v", start, at, prev, *end)
+		}
 	}
 }
 

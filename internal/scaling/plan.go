@@ -2,19 +2,50 @@ package scaling
 
 import (
 	"fmt"
+	"math"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/stepscaler/stepscaler/internal/service"
 )
 
-// History is what the service's state item remembers of past scalings, for cooldowns.
+// Observation is everything the planner looks at besides the policy.
+type Observation struct {
+	Service service.Snapshot
+	History History
+	// Metric is the alarm's current breach data: the newest datapoint value and the
+	// alarm's threshold; nil when unknown.
+	Metric *MetricValue
+	// OutAlarmsInAlarm names the service's scale-out alarms currently in ALARM (checked
+	// with CloudWatch by the caller); a scale-in decision must not happen while any is.
+	OutAlarmsInAlarm []string
+	Now              time.Time
+}
+
+// MetricValue is the newest datapoint behind an alarm and the alarm's threshold.
+type MetricValue struct {
+	Value     float64 `json:"value"`
+	Threshold float64 `json:"threshold"`
+}
+
+// History is what the service's state item remembers of past scalings, for cooldowns,
+// and the directions an operator suspended.
 type History struct {
 	LastScaleOutAt *time.Time `json:"lastScaleOutAt,omitempty"`
 	LastScaleInAt  *time.Time `json:"lastScaleInAt,omitempty"`
+	// LastScaleOutFrom is the capacity before the last scale-out (its Decision.Base):
+	// during the scale-out cooldown, capacity that scale-out added counts toward the next
+	// step.
+	LastScaleOutFrom *int `json:"lastScaleOutFrom,omitempty"`
+	SuspendedOut     bool `json:"suspendedOut,omitempty"`
+	SuspendedIn      bool `json:"suspendedIn,omitempty"`
 }
 
 // Decision is the outcome of planning: either a new desiredCount, or the reasons why not.
 type Decision struct {
+	// Scale says a change is wanted. With DryRun the caller records it and leaves the
+	// service alone, so a dry run's activity shows exactly what would have happened.
 	Scale     bool      `json:"scale"`
 	Direction Direction `json:"direction"`
 	From      int       `json:"from"`
@@ -22,16 +53,37 @@ type Decision struct {
 	// Description reads like Application Auto Scaling's: "Setting desired count to 3."
 	Description      string            `json:"description"`
 	NotScaledReasons []NotScaledReason `json:"notScaledReasons,omitempty"`
+	DryRun           bool              `json:"dryRun"` // always present: the state machine's Choice reads it
+	// Step is the step adjustment the breach fell in, for step policies.
+	Step *StepAdjustment `json:"step,omitempty"`
+	// Base is the capacity the adjustment was computed from: the desired or running count,
+	// or during a scale-out cooldown the capacity before the last scale-out. After a
+	// scale-out the workflow records it as History.LastScaleOutFrom: a step repeated
+	// within the cooldown then asks for the same capacity and adds nothing, and a chain of
+	// scale-outs stays anchored at the capacity that started it, as in Application Auto
+	// Scaling, where the capacity "added by the initiating scale-out activity" counts.
+	Base int `json:"base"`
+	// Reason is one sentence of why, e.g. "breach 25.0 above threshold falls in step
+	// [20, +inf): +3 tasks".
+	Reason string `json:"reason,omitempty"`
 }
 
 // Plan decides what one alarm's policy asks of the service right now. It is a pure
 // function of its inputs. Its guarantees:
 //   - a decision to scale always lands inside [MinCapacity, MaxCapacity];
-//   - it never moves the service against the alarm's direction;
-//   - a blocked decision carries at least one not-scaled reason.
-func Plan(p Policy, svc service.Snapshot, h History, now time.Time) Decision {
+//   - it never moves the service against the alarm's direction, and a scale-out never
+//     lands below the current desiredCount nor a scale-in above it;
+//   - a blocked decision carries at least one not-scaled reason, and To == From.
+//
+// The checks run in this order, and the first that blocks gives the reason: the service
+// is not ACTIVE; the direction is suspended; a scale-in while a scale-out alarm is in
+// ALARM; a scale-in during a deployment; the adjustment cannot be computed (no metric
+// value, within tolerance, no step for the breach); the service is already at the bound;
+// a cooldown; nothing changes.
+func Plan(p Policy, o Observation) Decision {
+	svc, h := o.Service, o.History
 	from := svc.DesiredCount
-	d := Decision{Direction: p.Direction, From: from, To: from}
+	d := Decision{Direction: p.Direction, From: from, To: from, Base: from, DryRun: p.DryRun}
 
 	if svc.Status != service.StatusActive {
 		return d.notScaled(NotScaledReason{
@@ -39,51 +91,298 @@ func Plan(p Policy, svc service.Snapshot, h History, now time.Time) Decision {
 			Message: fmt.Sprintf("service status is %s, not ACTIVE", orUnknown(svc.Status)),
 		})
 	}
-	to, bound := step(p, from)
-	if bound != nil {
-		return d.notScaled(*bound)
+	if !p.Direction.Valid() {
+		return d.notScaled(NotScaledReason{Code: AlreadyAtDesiredCapacity, Message: fmt.Sprintf("unknown direction %q", p.Direction)})
 	}
-	if until, ok := cooldownUntil(p, h, now); ok {
+	// Application Auto Scaling suspends dynamic scaling per direction
+	// (DynamicScalingOutSuspended, DynamicScalingInSuspended): "Suspending and resuming
+	// scaling for Application Auto Scaling", Application Auto Scaling User Guide.
+	if (p.Direction == Out && h.SuspendedOut) || (p.Direction == In && h.SuspendedIn) {
 		return d.notScaled(NotScaledReason{
-			Code: CooldownActive,
-			Message: fmt.Sprintf("scale-%s cooldown of %ds is in effect until %s",
-				p.Direction, p.CooldownSeconds, until.UTC().Format(time.RFC3339)),
+			Code:    ScalingSuspended,
+			Message: fmt.Sprintf("dynamic scale-%s is suspended for this service", p.Direction),
 		})
 	}
+	// With policies in conflict, "Application Auto Scaling gives precedence to the policy
+	// that provides the largest capacity for both scale out and scale in" (PutScalingPolicy,
+	// Application Auto Scaling API Reference): while a scale-out alarm is in ALARM, its
+	// policy asks for more capacity than any scale-in, so the scale-in yields.
+	if p.Direction == In && len(o.OutAlarmsInAlarm) > 0 {
+		return d.notScaled(NotScaledReason{
+			Code:    ScaleInBlockedByScaleOutAlarm,
+			Message: fmt.Sprintf("scale-out alarm %s is in ALARM", strings.Join(o.OutAlarmsInAlarm, ", ")),
+		})
+	}
+	// "Application Auto Scaling turns off scale-in processes while Amazon ECS deployments
+	// are in progress ... However, scale-out processes continue to occur" ("Troubleshooting
+	// service auto scaling in Amazon ECS", Amazon ECS Developer Guide).
+	if p.Direction == In && svc.DeploymentInProgress() {
+		return d.notScaled(NotScaledReason{
+			Code:    DeploymentInProgress,
+			Message: "a deployment is in progress; scale-in waits until it completes",
+		})
+	}
+
+	cooling, until := cooldownUntil(p, h, o.Now)
+	base, baseNote := capacityBase(svc, p.Direction)
+	// Application Auto Scaling's scale-out cooldown: "capacity added by the initiating
+	// scale-out activity is calculated as part of the desired capacity for the next
+	// scale-out activity ... If the alarm triggers again during the cooldown period but at
+	// a more aggressive step adjustment of 3, the previous increase of 2 is considered
+	// part of the current capacity. Therefore, only 1 is added" ("Step scaling policies for
+	// Application Auto Scaling", Cooldown period). So during the cooldown a relative step
+	// is counted from the capacity before the last scale-out, and only what exceeds the
+	// current desiredCount is added. Absolute types (ExactCapacity, TargetRatio) already
+	// name a capacity, so the same rule is simply "scale out only to more than now".
+	carried := false
+	if p.Direction == Out && cooling && p.AdjustmentType.relative() && h.LastScaleOutFrom != nil {
+		base, carried = *h.LastScaleOutFrom, true
+		baseNote = fmt.Sprintf("counted from %d, the capacity before the last scale-out, as the scale-out cooldown is in effect", base)
+	}
+
+	pr, blocked := propose(p, base, from, o.Metric)
+	d.Base, d.Step, d.Reason = pr.base, pr.step, pr.reason
+	if pr.base == base && baseNote != "" && d.Reason != "" {
+		d.Reason += " (" + baseNote + ")"
+	}
+	if blocked != nil {
+		return d.notScaled(*blocked)
+	}
+
+	capacity := func(code, msg string) NotScaledReason {
+		return NotScaledReason{Code: code, Message: msg,
+			CurrentCapacity: ptr(from), MinCapacity: ptr(p.MinCapacity), MaxCapacity: ptr(p.MaxCapacity)}
+	}
+	if p.Direction == Out && from >= p.MaxCapacity {
+		return d.notScaled(capacity(AlreadyAtMaxCapacity, fmt.Sprintf("desired count %d is at or above the maximum %d", from, p.MaxCapacity)))
+	}
+	if p.Direction == In && from <= p.MinCapacity {
+		return d.notScaled(capacity(AlreadyAtMinCapacity, fmt.Sprintf("desired count %d is at or below the minimum %d", from, p.MinCapacity)))
+	}
+
+	// "A scaling adjustment can't change the capacity of the scalable target above the
+	// maximum capacity or below the minimum capacity" (Application Auto Scaling User
+	// Guide). A service below its minimum goes at least to the minimum, one above its
+	// maximum at most to the maximum.
+	to := clamp(pr.target, p.MinCapacity, p.MaxCapacity)
+	moves := (p.Direction == Out && to > from) || (p.Direction == In && to < from)
+
+	if cooling {
+		cooldown := fmt.Sprintf("scale-%s cooldown of %ds is in effect until %s",
+			p.Direction, p.CooldownSeconds, until.UTC().Format(time.RFC3339))
+		switch {
+		case p.Direction == In:
+			// "scale-in activities are blocked until the cooldown period has expired".
+			return d.notScaled(NotScaledReason{Code: CooldownActive, Message: cooldown})
+		case p.AdjustmentType.relative() && !carried:
+			// Without the capacity before the last scale-out (state written by an older
+			// release) the added capacity cannot be counted; waiting is the safe side.
+			return d.notScaled(NotScaledReason{Code: CooldownActive, Message: cooldown})
+		case !moves:
+			// "The scaling policy won't increase the desired capacity again unless either
+			// a larger scale out is triggered or the cooldown period ends."
+			return d.notScaled(NotScaledReason{Code: CooldownActive,
+				Message: fmt.Sprintf("%s, and the last scale-out already covers this step (it asks for %d)", cooldown, to)})
+		}
+	}
+	if !moves {
+		return d.notScaled(capacity(AlreadyAtDesiredCapacity,
+			fmt.Sprintf("the policy asks for %s, which is no scale-%s from desired count %d", tasks(to), p.Direction, from)))
+	}
+
 	d.Scale, d.To = true, to
 	d.Description = fmt.Sprintf("Setting desired count to %d.", to)
+	if p.DryRun {
+		d.Description = fmt.Sprintf("Dry run: would set desired count to %d.", to)
+	}
 	return d
 }
 
-// step applies the adjustment and clamps it to [min, max]. It returns a not-scaled
-// reason when the clamp leaves nothing to do in the alarm's direction.
-func step(p Policy, from int) (int, *NotScaledReason) {
-	capacity := func(code, msg string) *NotScaledReason {
-		return &NotScaledReason{Code: code, Message: msg,
-			CurrentCapacity: ptr(from), MinCapacity: ptr(p.MinCapacity), MaxCapacity: ptr(p.MaxCapacity)}
+// capacityBase is the capacity relative adjustments start from. Application Auto Scaling
+// computes from the target's current capacity; for an ECS service Stepscaler counts from
+// the running tasks when they differ from desiredCount, because they are what the alarm's
+// metric measured and what the service really has. It does so only on the side that makes
+// the step smaller: a scale-out counts from the running tasks while some are still
+// starting (they are not asked for twice), a scale-in while some are still stopping (they
+// are not removed twice). The other way round would overshoot: a deployment's surge runs
+// up to maximumPercent of desiredCount, and a scale-in counted from tasks still starting
+// would remove them as well as the step. Plan then never lets a scale-out land below the
+// current desiredCount nor a scale-in above it.
+func capacityBase(svc service.Snapshot, dir Direction) (int, string) {
+	running, desired := svc.RunningCount, svc.DesiredCount
+	if (dir == Out && running < desired) || (dir == In && running > desired) {
+		return running, fmt.Sprintf("counted from the %d running tasks, not the desired %d", running, desired)
 	}
-	switch p.Direction {
-	case Out:
-		if from >= p.MaxCapacity {
-			return from, capacity(AlreadyAtMaxCapacity, fmt.Sprintf("desired count %d is at or above the maximum %d", from, p.MaxCapacity))
+	return desired, ""
+}
+
+// proposal is the capacity a policy asks for, before the bounds and cooldowns.
+type proposal struct {
+	target int
+	base   int
+	step   *StepAdjustment
+	reason string
+}
+
+// propose computes the capacity the policy asks for from base. It returns a not-scaled
+// reason when there is nothing to compute from or the policy asks for nothing.
+func propose(p Policy, base, from int, m *MetricValue) (proposal, *NotScaledReason) {
+	t := p.AdjustmentType.orDefault()
+	switch {
+	case t == TargetRatio:
+		return proportional(p, base, from, m)
+	case len(p.StepAdjustments) > 0:
+		if m == nil || !finite(m.Value) || !finite(m.Threshold) {
+			return proposal{base: base}, &NotScaledReason{Code: NoMetricValue,
+				Message: "the alarm's datapoint is unknown, so no step adjustment can be chosen"}
 		}
-		// A service below its minimum goes at least to the minimum.
-		return clamp(from+p.Adjustment, p.MinCapacity, p.MaxCapacity), nil
-	case In:
-		if from <= p.MinCapacity {
-			return from, capacity(AlreadyAtMinCapacity, fmt.Sprintf("desired count %d is at or below the minimum %d", from, p.MinCapacity))
+		breach := m.Value - m.Threshold
+		// Exactly on the threshold the side is the alarm's own: a scale-out alarm breaches
+		// at or above it (so a step starting at 0 applies), a scale-in alarm at or below it
+		// (so a step ending at 0 applies), matching the API reference's examples of
+		// [0, 10) for "greater than or equal to 50" and (-10, 0] for "less than or equal to 50".
+		above := breach > 0 || (breach == 0 && p.Direction == Out)
+		side := "above"
+		switch {
+		case breach < 0:
+			side = "below"
+		case breach == 0:
+			side = "at"
 		}
-		return clamp(from-p.Adjustment, p.MinCapacity, p.MaxCapacity), nil
+		for i := range p.StepAdjustments {
+			s := p.StepAdjustments[i]
+			if !s.Contains(breach, above) {
+				continue
+			}
+			target, b, how := adjust(t, p, base, from, s.ScalingAdjustment)
+			return proposal{target: target, base: b, step: &s,
+				reason: fmt.Sprintf("breach %s %s threshold falls in step %s: %s", formatValue(breach), side, s.Interval(above), how)}, nil
+		}
+		return proposal{base: base}, &NotScaledReason{Code: AlreadyAtDesiredCapacity,
+			Message: fmt.Sprintf("breach %s %s threshold falls in no step adjustment", formatValue(breach), side)}
 	default:
-		return from, &NotScaledReason{Code: AlreadyAtDesiredCapacity, Message: fmt.Sprintf("unknown direction %q", p.Direction)}
+		target, b, how := adjust(t, p, base, from, p.Adjustment)
+		return proposal{target: target, base: b, reason: fmt.Sprintf("simple scale-%s step: %s", p.Direction, how)}, nil
 	}
 }
 
-// cooldownUntil applies Application Auto Scaling's cooldown rules: a scale-out waits for
-// the scale-out cooldown; a scale-in waits for the scale-in cooldown, which a later
-// scale-out ends (the service has grown since, so the earlier scale-in no longer argues
-// against shrinking).
-func cooldownUntil(p Policy, h History, now time.Time) (time.Time, bool) {
+// adjust applies one adjustment of magnitude m to base, signed by the direction, and
+// says how in words. It returns the base it used: ExactCapacity uses none, so it reports
+// the desired count.
+func adjust(t AdjustmentType, p Policy, base, from, m int) (target, usedBase int, how string) {
+	sign := p.Direction.sign()
+	switch t {
+	case ExactCapacity:
+		return m, from, fmt.Sprintf("set exactly %s", tasks(m))
+	case PercentChangeInCapacity:
+		pct := sign * m
+		delta := percentChange(base, pct)
+		how = fmt.Sprintf("%+d%% of %d = %s", pct, base, signedTasks(delta))
+		// "With PercentChangeInCapacity, you can also specify the minimum amount to scale
+		// using the MinAdjustmentMagnitude parameter ... 25 percent of 4 is 1. However,
+		// because you specified a minimum increment of 2, Application Auto Scaling adds 2"
+		// ("Step scaling policies for Application Auto Scaling"). A 0% step is the
+		// documented "Unchanged" band, so the minimum does not turn it into a change.
+		if m != 0 && abs(delta) < p.MinAdjustmentMagnitude {
+			delta = sign * p.MinAdjustmentMagnitude
+			how += fmt.Sprintf(", raised to the minimum adjustment magnitude: %s", signedTasks(delta))
+		}
+		return base + delta, base, how
+	default: // ChangeInCapacity
+		return base + sign*m, base, signedTasks(sign * m)
+	}
+}
+
+// percentChange is pct percent of capacity, rounded as Application Auto Scaling rounds a
+// PercentChangeInCapacity result ("Step scaling policies for Application Auto Scaling",
+// Scaling adjustment types): values greater than 1 are rounded down (12.7 → 12), values
+// between 0 and 1 to 1, values between 0 and -1 to -1, and values less than -1 are
+// rounded up (-6.67 → -6). Integer division truncates toward zero, which is exactly that
+// outside (-1, 1), and keeps the arithmetic exact.
+func percentChange(capacity, pct int) int {
+	n := capacity * pct
+	q := n / 100
+	if q == 0 && n != 0 {
+		if n > 0 {
+			return 1
+		}
+		return -1
+	}
+	return q
+}
+
+// proportional is the HPA's rule, desiredReplicas = ceil[currentReplicas ×
+// (currentMetricValue / desiredMetricValue)], skipped when the ratio is within the
+// tolerance of 1.0 ("Horizontal Pod Autoscaling", Algorithm details, Kubernetes
+// documentation). The current capacity is capacityBase's, as the HPA sizes from the pods
+// its metric came from; the result is an absolute capacity, so the scale-out cooldown
+// needs no accounting for it.
+func proportional(p Policy, base, from int, m *MetricValue) (proposal, *NotScaledReason) {
+	pr := proposal{base: base}
+	if m == nil || !finite(m.Value) {
+		return pr, &NotScaledReason{Code: NoMetricValue, Message: "the alarm's datapoint is unknown, so the service cannot be sized to the target"}
+	}
+	if !(p.TargetValue > 0) || !finite(p.TargetValue) {
+		return pr, &NotScaledReason{Code: AlreadyAtDesiredCapacity, Message: fmt.Sprintf("targetValue %v is not a positive number", p.TargetValue)}
+	}
+	ratio := m.Value / p.TargetValue
+	pr.reason = fmt.Sprintf("metric %s / target %s = ratio %.2f", formatValue(m.Value), formatValue(p.TargetValue), ratio)
+	if math.Abs(ratio-1) <= p.Tolerance {
+		return pr, &NotScaledReason{Code: WithinTolerance,
+			Message: fmt.Sprintf("%s is within the tolerance %v of 1", pr.reason, p.Tolerance)}
+	}
+	// Multiplying before dividing keeps exact cases exact (50 × 90 / 75 = 60), and the
+	// epsilon keeps a product that is an integer up to rounding error from gaining a task.
+	// The cap keeps the conversion to int defined; [min, max] clamps it further.
+	f := math.Ceil(float64(base)*m.Value/p.TargetValue - 1e-9)
+	f = math.Max(math.Min(f, math.MaxInt32), math.MinInt32)
+	pr.target = int(f)
+	pr.reason += fmt.Sprintf(": ceil(%d × %.2f) = %s", base, ratio, tasks(pr.target))
+	if l := p.ScaleLimit; l != nil {
+		if allow, how := l.allowance(from); allow > 0 {
+			switch {
+			case p.Direction == Out && pr.target > from+allow:
+				pr.target = from + allow
+				pr.reason += fmt.Sprintf(", limited to %s by scaleLimit (%s)", signedTasks(allow), how)
+			case p.Direction == In && pr.target < from-allow:
+				pr.target = from - allow
+				pr.reason += fmt.Sprintf(", limited to %s by scaleLimit (%s)", signedTasks(-allow), how)
+			}
+		}
+	}
+	return pr, nil
+}
+
+// allowance is how many tasks one step may add or remove from the desired count current.
+// The percent is rounded up, as the HPA rounds its Percent policy (so a small service can
+// always move by one), and with both limits the larger allowance wins: the HPA's default
+// selectPolicy Max, "the policy which allows the highest amount of change".
+func (l ScaleLimit) allowance(current int) (int, string) {
+	byTasks := l.MaxTasks
+	byPercent := 0
+	if l.MaxPercent > 0 {
+		byPercent = (current*l.MaxPercent + 99) / 100
+	}
+	switch {
+	case l.MaxTasks > 0 && l.MaxPercent > 0:
+		return max(byTasks, byPercent), fmt.Sprintf("the larger of %s and %d%% of %d", tasks(byTasks), l.MaxPercent, current)
+	case l.MaxPercent > 0:
+		return byPercent, fmt.Sprintf("%d%% of %d", l.MaxPercent, current)
+	default:
+		return byTasks, tasks(byTasks)
+	}
+}
+
+// cooldownUntil applies the cooldowns. A scale-out waits for the scale-out cooldown, as in
+// Application Auto Scaling ("Step scaling policies for Application Auto Scaling", Cooldown
+// period), where capacity added during it counts toward the next step (see Plan).
+//
+// A scale-in waits for its cooldown after the last scaling in either direction. That is
+// stricter than Application Auto Scaling, where a scale-out ends a scale-in cooldown and
+// nothing stops a scale-in right after a scale-out: shrinking a service that just grew is
+// how a pair of alarms flaps, and Kubernetes' HPA holds scale-down back for the same reason
+// (a 300 s stabilization window by default). Scale-out is never held back by a scale-in.
+func cooldownUntil(p Policy, h History, now time.Time) (bool, time.Time) {
 	cooldown := time.Duration(p.CooldownSeconds) * time.Second
 	var last *time.Time
 	switch p.Direction {
@@ -91,22 +390,57 @@ func cooldownUntil(p Policy, h History, now time.Time) (time.Time, bool) {
 		last = h.LastScaleOutAt
 	case In:
 		last = h.LastScaleInAt
-		if last != nil && h.LastScaleOutAt != nil && h.LastScaleOutAt.After(*last) {
-			return time.Time{}, false
+		if h.LastScaleOutAt != nil && (last == nil || h.LastScaleOutAt.After(*last)) {
+			last = h.LastScaleOutAt
 		}
 	}
-	if last == nil || cooldown == 0 {
-		return time.Time{}, false
+	if last == nil || cooldown <= 0 {
+		return false, time.Time{}
 	}
 	until := last.Add(cooldown)
-	return until, now.Before(until)
+	return now.Before(until), until
 }
 
 func (d Decision) notScaled(r NotScaledReason) Decision {
 	d.Scale, d.To = false, d.From
 	d.NotScaledReasons = append(d.NotScaledReasons, r)
 	d.Description = fmt.Sprintf("Not scaled: %s.", r.Message)
+	if d.Reason == "" {
+		d.Reason = r.Message
+	}
 	return d
+}
+
+// formatValue writes a metric value with at least one decimal, "25.0", and as many as it
+// needs, "0.125".
+func formatValue(v float64) string {
+	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	}
+	return strconv.FormatFloat(v, 'f', -1, 64)
+}
+
+func tasks(n int) string {
+	if n == 1 || n == -1 {
+		return fmt.Sprintf("%d task", n)
+	}
+	return fmt.Sprintf("%d tasks", n)
+}
+
+func signedTasks(n int) string {
+	if n > 0 {
+		return "+" + tasks(n)
+	}
+	return tasks(n)
+}
+
+func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
 }
 
 func clamp(v, lo, hi int) int { return max(lo, min(v, hi)) }

@@ -4,7 +4,12 @@
 // the Kubernetes HPA keeps its replica calculation apart from its controller.
 package scaling
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
 
 // Direction is the way an alarm moves a service.
 type Direction string
@@ -16,6 +21,59 @@ const (
 
 // Valid reports whether d is one of the known directions.
 func (d Direction) Valid() bool { return d == Out || d == In }
+
+// sign is +1 for Out and -1 for In: adjustments are magnitudes and the direction signs them.
+func (d Direction) sign() int {
+	if d == In {
+		return -1
+	}
+	return 1
+}
+
+// AdjustmentType says how a policy's adjustment is read. The first three are Application
+// Auto Scaling's StepScalingPolicyConfiguration.AdjustmentType values; TargetRatio is the
+// Kubernetes HPA's proportional rule.
+type AdjustmentType string
+
+const (
+	// ChangeInCapacity adds or removes a number of tasks.
+	ChangeInCapacity AdjustmentType = "ChangeInCapacity"
+	// PercentChangeInCapacity adds or removes a percentage of the current capacity, rounded
+	// the way Application Auto Scaling rounds it.
+	PercentChangeInCapacity AdjustmentType = "PercentChangeInCapacity"
+	// ExactCapacity sets the capacity to the adjustment.
+	ExactCapacity AdjustmentType = "ExactCapacity"
+	// TargetRatio sizes the service to ceil(current × metric / targetValue).
+	TargetRatio AdjustmentType = "TargetRatio"
+)
+
+// AdjustmentTypes lists the known adjustment types, for validation messages.
+var AdjustmentTypes = []AdjustmentType{ChangeInCapacity, PercentChangeInCapacity, ExactCapacity, TargetRatio}
+
+// Valid reports whether t is a known adjustment type. The empty type is valid: policies
+// written before adjustment types existed mean ChangeInCapacity.
+func (t AdjustmentType) Valid() bool {
+	switch t {
+	case "", ChangeInCapacity, PercentChangeInCapacity, ExactCapacity, TargetRatio:
+		return true
+	}
+	return false
+}
+
+// orDefault resolves the empty type of older execution inputs.
+func (t AdjustmentType) orDefault() AdjustmentType {
+	if t == "" {
+		return ChangeInCapacity
+	}
+	return t
+}
+
+// relative reports whether the type adjusts the current capacity (as opposed to naming
+// a capacity outright), which is what the scale-out cooldown's accounting applies to.
+func (t AdjustmentType) relative() bool {
+	t = t.orDefault()
+	return t == ChangeInCapacity || t == PercentChangeInCapacity
+}
 
 // ServiceRef names one ECS service.
 type ServiceRef struct {
@@ -33,20 +91,120 @@ func (s ServiceRef) String() string { return s.Cluster + "/" + s.Service }
 
 // Policy is what one alarm asks of one service: the service's bounds and the alarm's step.
 // The starter copies it into the execution input, so an execution applies the policy that
-// was in force when the alarm fired even if the configuration changes meanwhile.
+// was in force when the alarm fired even if the configuration changes meanwhile. The
+// fields added after the first release are omitempty, and their zero values keep the
+// original meaning, so executions started before an upgrade plan as they did.
 type Policy struct {
 	AlarmName   string    `json:"alarmName"`
 	MinCapacity int       `json:"minCapacity"`
 	MaxCapacity int       `json:"maxCapacity"`
 	Direction   Direction `json:"direction"`
-	// Adjustment is the number of tasks one step adds (out) or removes (in): a
-	// ChangeInCapacity step adjustment in Application Auto Scaling's terms.
+	// Adjustment is the simple step's magnitude; Direction gives its sign. It counts tasks
+	// (ChangeInCapacity), a percentage of the current capacity (PercentChangeInCapacity)
+	// or the capacity to set (ExactCapacity). Unused with StepAdjustments or TargetRatio.
 	Adjustment      int `json:"adjustment"`
 	CooldownSeconds int `json:"cooldownSeconds"`
 	// StabilizationTimeoutSeconds bounds the wait for the service to become stable after
 	// the update; past it the activity ends Unfulfilled.
 	StabilizationTimeoutSeconds int `json:"stabilizationTimeoutSeconds"`
 	PollIntervalSeconds         int `json:"pollIntervalSeconds"`
+
+	// AdjustmentType says how Adjustment and StepAdjustments are read; empty means
+	// ChangeInCapacity.
+	AdjustmentType AdjustmentType `json:"adjustmentType,omitempty"`
+	// StepAdjustments, when present, choose the adjustment by the size of the alarm's
+	// breach (metric − threshold), as Application Auto Scaling's step scaling does.
+	StepAdjustments []StepAdjustment `json:"stepAdjustments,omitempty"`
+	// MinAdjustmentMagnitude is the least number of tasks a PercentChangeInCapacity
+	// adjustment moves.
+	MinAdjustmentMagnitude int `json:"minAdjustmentMagnitude,omitempty"`
+	// TargetValue is the metric value a TargetRatio policy sizes the service for.
+	TargetValue float64 `json:"targetValue,omitempty"`
+	// Tolerance is how far from 1 the TargetRatio metric/target ratio may be before the
+	// service is resized.
+	Tolerance float64 `json:"tolerance,omitempty"`
+	// ScaleLimit bounds one TargetRatio step; nil leaves only [min, max].
+	ScaleLimit *ScaleLimit `json:"scaleLimit,omitempty"`
+	// DryRun makes the workflow record the decision without updating the service.
+	DryRun bool `json:"dryRun,omitempty"`
+	// MaxSteps and MaxDurationSeconds bound re-evaluation: how many steps one execution
+	// takes while its alarm stays in ALARM, and for how long. The planner does not read them.
+	MaxSteps           int `json:"maxSteps,omitempty"`
+	MaxDurationSeconds int `json:"maxDurationSeconds,omitempty"`
+	// OutAlarms names the service's scale-out alarms other than this one, so the workflow
+	// can hold a scale-in while any of them is in ALARM.
+	// Always present in the execution input (null when none): the state machine passes it
+	// by path, and a path to a missing field fails the execution unrecorded (States.Runtime).
+	OutAlarms []string `json:"outAlarms"`
+}
+
+// StepAdjustment is one interval of breach sizes and the adjustment it takes, as
+// Application Auto Scaling's StepAdjustment: the bounds are relative to the alarm's
+// threshold, a nil bound is infinite, and ScalingAdjustment is a magnitude (the policy's
+// Direction gives the sign, where Application Auto Scaling uses a signed number).
+type StepAdjustment struct {
+	MetricIntervalLowerBound *float64 `json:"metricIntervalLowerBound,omitempty"`
+	MetricIntervalUpperBound *float64 `json:"metricIntervalUpperBound,omitempty"`
+	ScalingAdjustment        int      `json:"scalingAdjustment"`
+}
+
+// Contains reports whether the breach (metric − threshold) falls in the interval. The
+// inclusivity follows Application Auto Scaling's StepAdjustment: when the metric is above
+// the threshold the lower bound is inclusive and the upper exclusive, and below it the
+// lower bound is exclusive and the upper inclusive. above says which side applies; it
+// matters only for a breach that sits exactly on a bound.
+func (s StepAdjustment) Contains(breach float64, above bool) bool {
+	lo, hi := s.bounds()
+	if above {
+		return lo <= breach && breach < hi
+	}
+	return lo < breach && breach <= hi
+}
+
+// Interval writes the step's interval with the brackets of the side it is read on, e.g.
+// "[20, +inf)" above the threshold or "(-inf, -20]" below it.
+func (s StepAdjustment) Interval(above bool) string {
+	lo, hi := s.bounds()
+	open, closeB := "(", "]"
+	if above {
+		open, closeB = "[", ")"
+	}
+	if math.IsInf(lo, -1) {
+		open = "("
+	}
+	if math.IsInf(hi, 1) {
+		closeB = ")"
+	}
+	return open + formatBound(lo) + ", " + formatBound(hi) + closeB
+}
+
+func (s StepAdjustment) bounds() (lo, hi float64) {
+	lo, hi = math.Inf(-1), math.Inf(1)
+	if s.MetricIntervalLowerBound != nil {
+		lo = *s.MetricIntervalLowerBound
+	}
+	if s.MetricIntervalUpperBound != nil {
+		hi = *s.MetricIntervalUpperBound
+	}
+	return lo, hi
+}
+
+func formatBound(v float64) string {
+	switch {
+	case math.IsInf(v, 1):
+		return "+inf"
+	case math.IsInf(v, -1):
+		return "-inf"
+	}
+	return strconv.FormatFloat(v, 'f', -1, 64)
+}
+
+// ScaleLimit bounds how far one TargetRatio step moves desiredCount, like the HPA's
+// scaling policies of type Pods and Percent. With both set the larger allowance wins, as
+// the HPA's default selectPolicy Max.
+type ScaleLimit struct {
+	MaxTasks   int `json:"maxTasks,omitempty"`
+	MaxPercent int `json:"maxPercent,omitempty"`
 }
 
 // Not-scaled reason codes. The first three are Application Auto Scaling's own
@@ -58,6 +216,17 @@ const (
 	CooldownActive           = "CooldownActive"
 	ScalingInProgress        = "ScalingInProgress"
 	ServiceNotActive         = "ServiceNotActive"
+	// ScalingSuspended: an operator suspended scaling in the alarm's direction.
+	ScalingSuspended = "ScalingSuspended"
+	// ScaleInBlockedByScaleOutAlarm: a scale-out alarm of the service is in ALARM, and a
+	// scale-out outranks a scale-in.
+	ScaleInBlockedByScaleOutAlarm = "ScaleInBlockedByScaleOutAlarm"
+	// DeploymentInProgress: no scale-in while the service is rolling out a deployment.
+	DeploymentInProgress = "DeploymentInProgress"
+	// WithinTolerance: a TargetRatio policy's metric is close enough to its target.
+	WithinTolerance = "WithinTolerance"
+	// NoMetricValue: a step or TargetRatio policy has no datapoint to size the step from.
+	NoMetricValue = "NoMetricValue"
 )
 
 // NotScaledReason says, in machine-readable form, why a decision changed nothing. It has
@@ -68,4 +237,51 @@ type NotScaledReason struct {
 	CurrentCapacity *int   `json:"currentCapacity,omitempty"`
 	MinCapacity     *int   `json:"minCapacity,omitempty"`
 	MaxCapacity     *int   `json:"maxCapacity,omitempty"`
+}
+
+// Summary says in a few words how far the policy moves the service, for activity causes
+// and listings: "+2 tasks", "-20% (at least 1 task)", "to exactly 5 tasks", "steps [0, 10):
+// +1 task; [10, +inf): +3 tasks" or "to ceil(current × metric / 50), tolerance 0.1".
+func (p Policy) Summary() string {
+	t := p.AdjustmentType.orDefault()
+	if t == TargetRatio {
+		s := fmt.Sprintf("to ceil(current × metric / %s), tolerance %v", formatBound(p.TargetValue), p.Tolerance)
+		if l := p.ScaleLimit; l != nil {
+			switch {
+			case l.MaxTasks > 0 && l.MaxPercent > 0:
+				s += fmt.Sprintf(", at most the larger of %s and %d%% a step", tasks(l.MaxTasks), l.MaxPercent)
+			case l.MaxPercent > 0:
+				s += fmt.Sprintf(", at most %d%% a step", l.MaxPercent)
+			case l.MaxTasks > 0:
+				s += fmt.Sprintf(", at most %s a step", tasks(l.MaxTasks))
+			}
+		}
+		return s
+	}
+	magnitude := func(m int) string {
+		switch t {
+		case ExactCapacity:
+			return "to exactly " + tasks(m)
+		case PercentChangeInCapacity:
+			s := fmt.Sprintf("%+d%%", p.Direction.sign()*m)
+			if p.MinAdjustmentMagnitude > 0 && m != 0 {
+				s += fmt.Sprintf(" (at least %s)", tasks(p.MinAdjustmentMagnitude))
+			}
+			return s
+		default:
+			return signedTasks(p.Direction.sign() * m)
+		}
+	}
+	if len(p.StepAdjustments) == 0 {
+		return magnitude(p.Adjustment)
+	}
+	parts := make([]string, len(p.StepAdjustments))
+	for i, s := range p.StepAdjustments {
+		lo, hi := s.bounds()
+		// A step is read on the side of the threshold it lies on; one that straddles the
+		// threshold on the alarm's own side.
+		above := lo >= 0 || (hi > 0 && p.Direction == Out)
+		parts[i] = s.Interval(above) + ": " + magnitude(s.ScalingAdjustment)
+	}
+	return "steps " + strings.Join(parts, "; ")
 }
