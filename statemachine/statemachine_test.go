@@ -99,7 +99,13 @@ func TestEveryTaskRetriesAndCatches(t *testing.T) {
 			t.Errorf("%s: no Catch of States.ALL", name)
 			continue
 		}
-		if want := "Record failure"; name != want && s.Catch[0].Next != want {
+		want := "Record failure"
+		if name == "Release scaling lease" {
+			// Reached only after a step was recorded; a lease that cannot be released
+			// expires on its own, which is no reason to end the execution red.
+			want = "Scaling done"
+		}
+		if name != "Record failure" && s.Catch[0].Next != want {
 			t.Errorf("%s: Catch goes to %s, want %s", name, s.Catch[0].Next, want)
 		}
 	}
@@ -125,7 +131,9 @@ func TestEveryPathEndsRecorded(t *testing.T) {
 		if s.Next != "" {
 			next = append(next, s.Next)
 		}
-		if s.Default != "" {
+		// "Still in ALARM?" leaves the loop only when re-evaluating, that is after a
+		// recorded step: the first step always finds the alarm in ALARM.
+		if s.Default != "" && name != "Still in ALARM?" {
 			next = append(next, s.Default)
 		}
 		for _, c := range s.Choices {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -161,7 +162,7 @@ func followExecution(ctx context.Context, p *progress, st *stack.Stack, e expect
 	}
 	fmt.Printf("\nExecution history of %s (as in the Step Functions console)\n", e.name)
 	printHistory(os.Stdout, events)
-	fmt.Printf("Execution status: %s", final.Status)
+	fmt.Printf("Execution status: %s after %d state transitions", final.Status, stateTransitions(events))
 	if final.Error != nil {
 		fmt.Printf(" (%s: %s)", aws.ToString(final.Error), aws.ToString(final.Cause))
 	}
@@ -174,19 +175,24 @@ func followExecution(ctx context.Context, p *progress, st *stack.Stack, e expect
 	if err != nil {
 		return false, err
 	}
-	var act *activity.Activity
-	for i := range acts {
-		if acts[i].ActivityID == e.name {
-			act = &acts[i]
+	// One activity per step, oldest first: the execution's name, then -step-N.
+	var mine []activity.Activity
+	for i := len(acts) - 1; i >= 0; i-- {
+		if acts[i].ActivityID == e.name || strings.HasPrefix(acts[i].ActivityID, e.name+"-step-") {
+			mine = append(mine, acts[i])
 		}
 	}
-	if act == nil {
+	if len(mine) == 0 {
 		fmt.Println("\nNo scaling activity was recorded.")
 		return false, nil
 	}
-	fmt.Println("\nRecorded scaling activity (DynamoDB):")
-	printActivities(os.Stdout, []activity.Activity{*act}, "json")
-	return final.Status == sfntypes.ExecutionStatusSucceeded && act.StatusCode == activity.StatusSuccessful && v.DesiredCount != before, nil
+	fmt.Printf("\nRecorded scaling activities (DynamoDB), one per step:\n")
+	printActivities(os.Stdout, mine, "json")
+	scaled := false
+	for _, a := range mine {
+		scaled = scaled || (a.StatusCode == activity.StatusSuccessful && a.ToCount != a.FromCount)
+	}
+	return final.Status == sfntypes.ExecutionStatusSucceeded && scaled && v.DesiredCount != before, nil
 }
 
 func inRoot(root, path string) string {

@@ -17,7 +17,9 @@ const usage = `usage: stepscaler <command> [options]
 Commands:
   demo                           run a real scale-out offline: local ECS, DynamoDB, Step Functions
                                  and the real Lambda bootstraps; --event FILE replays a notification
+  plan                           what-if: the decision for an alarm and a service, as JSON
   describe-scaling-activities    list a service's scaling activities from the activity table
+  suspend, resume                stop or restart a service's scaling (--direction out|in|both) at runtime
   validate-config                check a scaling configuration file
 
 Run 'stepscaler <command> -h' for a command's options.
@@ -50,6 +52,12 @@ func run(ctx context.Context, args []string) error {
 	switch cmd {
 	case "demo":
 		return demo(ctx, rest)
+	case "plan":
+		return plan(rest)
+	case "suspend":
+		return suspend(ctx, rest, true)
+	case "resume":
+		return suspend(ctx, rest, false)
 	case "describe-scaling-activities":
 		return describeActivities(ctx, rest)
 	case "validate-config":

@@ -26,8 +26,12 @@ func validateConfig(args []string) error {
 	fmt.Printf("%s: valid, %d services, %d alarms\n", fs.Arg(0), len(cfg.Services), len(targets))
 	for _, t := range targets {
 		p := t.Policy
-		fmt.Printf("  %-40s scale-%-3s %s by %d within [%d, %d], cooldown %ds\n",
-			p.AlarmName, p.Direction, t.Service, p.Adjustment, p.MinCapacity, p.MaxCapacity, p.CooldownSeconds)
+		dry := ""
+		if p.DryRun {
+			dry = ", dry run"
+		}
+		fmt.Printf("  %-40s scale-%-3s %s within [%d, %d]: %s, cooldown %ds%s\n",
+			p.AlarmName, p.Direction, t.Service, p.MinCapacity, p.MaxCapacity, p.Summary(), p.CooldownSeconds, dry)
 	}
 	return nil
 }

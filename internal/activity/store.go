@@ -53,11 +53,20 @@ type State struct {
 	LeaseExpiresAt int64      `dynamodbav:"leaseExpiresAt,omitempty" json:"leaseExpiresAt,omitempty"` // epoch seconds
 	LastScaleOutAt *time.Time `dynamodbav:"lastScaleOutAt,omitempty" json:"lastScaleOutAt,omitempty"`
 	LastScaleInAt  *time.Time `dynamodbav:"lastScaleInAt,omitempty" json:"lastScaleInAt,omitempty"`
+	// LastScaleOutFrom is the capacity before the last scale-out: during its cooldown, the
+	// capacity it added counts toward the next step.
+	LastScaleOutFrom *int `dynamodbav:"lastScaleOutFrom,omitempty" json:"lastScaleOutFrom,omitempty"`
+	// Suspended directions are set at runtime by operators (stepscaler suspend/resume).
+	SuspendedOut bool `dynamodbav:"suspendedOut,omitempty" json:"suspendedOut,omitempty"`
+	SuspendedIn  bool `dynamodbav:"suspendedIn,omitempty" json:"suspendedIn,omitempty"`
 }
 
-// History returns the cooldown history the planner needs.
+// History returns what the planner needs of the state: cooldowns and suspensions.
 func (s State) History() scaling.History {
-	return scaling.History{LastScaleOutAt: s.LastScaleOutAt, LastScaleInAt: s.LastScaleInAt}
+	return scaling.History{
+		LastScaleOutAt: s.LastScaleOutAt, LastScaleInAt: s.LastScaleInAt, LastScaleOutFrom: s.LastScaleOutFrom,
+		SuspendedOut: s.SuspendedOut, SuspendedIn: s.SuspendedIn,
+	}
 }
 
 // Lease is the result of trying to take a service's lease.
@@ -126,46 +135,63 @@ func (s *Store) State(ctx context.Context, svc scaling.ServiceRef) (State, error
 	return st, nil
 }
 
-// Finish ends owner's scaling of svc: it remembers when the service was scaled (the
-// cooldown's start) and releases the lease if owner still holds it. scaledAt is nil when
-// nothing was changed. It is safe to call twice.
-func (s *Store) Finish(ctx context.Context, svc scaling.ServiceRef, owner string, dir scaling.Direction, scaledAt *time.Time) error {
-	set, values := "", map[string]types.AttributeValue{":owner": &types.AttributeValueMemberS{Value: owner}}
-	if scaledAt != nil {
-		attr := "lastScaleOutAt"
-		if dir == scaling.In {
-			attr = "lastScaleInAt"
-		}
-		set = fmt.Sprintf("SET %s = :at ", attr)
-		values[":at"] = &types.AttributeValueMemberS{Value: scaledAt.UTC().Format(time.RFC3339Nano)}
+// MarkScaled remembers that svc was scaled in dir at at (the cooldown's start) from
+// capacity from. It is idempotent.
+func (s *Store) MarkScaled(ctx context.Context, svc scaling.ServiceRef, dir scaling.Direction, at time.Time, from int) error {
+	update := "SET lastScaleInAt = :at"
+	values := map[string]types.AttributeValue{":at": &types.AttributeValueMemberS{Value: at.UTC().Format(time.RFC3339Nano)}}
+	if dir == scaling.Out {
+		update = "SET lastScaleOutAt = :at, lastScaleOutFrom = :from"
+		values[":from"] = number(int64(from))
 	}
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 &s.table,
-		Key:                       key(serviceKey(svc), stateSort),
-		UpdateExpression:          aws.String(set + "REMOVE leaseOwner, leaseExpiresAt"),
-		ConditionExpression:       aws.String("leaseOwner = :owner"),
-		ExpressionAttributeValues: values,
-	})
-	var lost *types.ConditionalCheckFailedException
-	if !errors.As(err, &lost) {
-		if err != nil {
-			return fmt.Errorf("release lease of %s: %w", svc, err)
-		}
-		return nil
-	}
-	// The lease is gone already (a retried call) or expired and was taken by another
-	// execution. The scaling still happened: remember it without touching the lease.
-	if scaledAt == nil {
-		return nil
-	}
-	delete(values, ":owner")
 	if _, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.table,
 		Key:                       key(serviceKey(svc), stateSort),
-		UpdateExpression:          aws.String(set),
+		UpdateExpression:          aws.String(update),
 		ExpressionAttributeValues: values,
 	}); err != nil {
 		return fmt.Errorf("record scaling time of %s: %w", svc, err)
+	}
+	return nil
+}
+
+// Release gives up owner's lease of svc. Releasing a lease owner no longer holds (already
+// released, or expired and taken by another execution) does nothing.
+func (s *Store) Release(ctx context.Context, svc scaling.ServiceRef, owner string) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.table,
+		Key:                       key(serviceKey(svc), stateSort),
+		UpdateExpression:          aws.String("REMOVE leaseOwner, leaseExpiresAt"),
+		ConditionExpression:       aws.String("leaseOwner = :owner"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":owner": &types.AttributeValueMemberS{Value: owner}},
+	})
+	var lost *types.ConditionalCheckFailedException
+	if err != nil && !errors.As(err, &lost) {
+		return fmt.Errorf("release lease of %s: %w", svc, err)
+	}
+	return nil
+}
+
+// SetSuspended suspends or resumes svc's scaling in dir. It takes effect at the next
+// plan, without a redeploy.
+func (s *Store) SetSuspended(ctx context.Context, svc scaling.ServiceRef, dir scaling.Direction, suspended bool) error {
+	attr := "suspendedOut"
+	if dir == scaling.In {
+		attr = "suspendedIn"
+	}
+	update := "REMOVE " + attr
+	var values map[string]types.AttributeValue
+	if suspended {
+		update = "SET " + attr + " = :true"
+		values = map[string]types.AttributeValue{":true": &types.AttributeValueMemberBOOL{Value: true}}
+	}
+	if _, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.table,
+		Key:                       key(serviceKey(svc), stateSort),
+		UpdateExpression:          aws.String(update),
+		ExpressionAttributeValues: values,
+	}); err != nil {
+		return fmt.Errorf("set scale-%s suspension of %s: %w", dir, svc, err)
 	}
 	return nil
 }

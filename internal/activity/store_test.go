@@ -59,7 +59,7 @@ func TestLease(t *testing.T) {
 	}
 }
 
-func TestFinishRecordsCooldownAndReleases(t *testing.T) {
+func TestMarkScaledAndRelease(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
 	web := scaling.ServiceRef{Cluster: "demo", Service: "web"}
@@ -68,29 +68,51 @@ func TestFinishRecordsCooldownAndReleases(t *testing.T) {
 		t.Fatal(err)
 	}
 	scaled := now.Add(time.Second)
-	if err := s.Finish(ctx, web, "exec-a", scaling.Out, &scaled); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Finish(ctx, web, "exec-a", scaling.Out, &scaled); err != nil {
-		t.Fatalf("second Finish: %v", err)
+	for range 2 { // idempotent
+		if err := s.MarkScaled(ctx, web, scaling.Out, scaled, 3); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Release(ctx, web, "exec-a"); err != nil {
+			t.Fatal(err)
+		}
 	}
 	st, err := s.State(ctx, web)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.LeaseOwner != "" || st.LastScaleOutAt == nil || !st.LastScaleOutAt.Equal(scaled) || st.LastScaleInAt != nil {
-		t.Fatalf("state after Finish = %+v; want released, scaled out at %s", st, scaled)
+	if st.LeaseOwner != "" || st.LastScaleOutAt == nil || !st.LastScaleOutAt.Equal(scaled) || st.LastScaleInAt != nil ||
+		st.LastScaleOutFrom == nil || *st.LastScaleOutFrom != 3 {
+		t.Fatalf("state = %+v; want released, scaled out at %s from 3", st, scaled)
 	}
 	b, err := s.AcquireLease(ctx, web, "exec-b", now.Add(2*time.Second), time.Minute)
 	if err != nil || !b.Acquired || b.State.History().LastScaleOutAt == nil {
 		t.Fatalf("acquire after release = %+v, %v; want acquired with history", b, err)
 	}
-	// exec-a finishing late must not release exec-b's lease.
-	if err := s.Finish(ctx, web, "exec-a", scaling.In, nil); err != nil {
+	// exec-a releasing late must not release exec-b's lease.
+	if err := s.Release(ctx, web, "exec-a"); err != nil {
 		t.Fatal(err)
 	}
 	if st, _ := s.State(ctx, web); st.LeaseOwner != "exec-b" {
-		t.Fatalf("lease owner = %q after a stale Finish, want exec-b", st.LeaseOwner)
+		t.Fatalf("lease owner = %q after a stale release, want exec-b", st.LeaseOwner)
+	}
+}
+
+func TestSuspendResume(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	web := scaling.ServiceRef{Cluster: "demo", Service: "web"}
+	if err := s.SetSuspended(ctx, web, scaling.Out, true); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := s.State(ctx, web)
+	if h := st.History(); !h.SuspendedOut || h.SuspendedIn {
+		t.Fatalf("after suspending out: %+v", h)
+	}
+	if err := s.SetSuspended(ctx, web, scaling.Out, false); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := s.State(ctx, web); st.SuspendedOut {
+		t.Fatalf("still suspended after resume: %+v", st)
 	}
 }
 

@@ -270,7 +270,7 @@ func (d *decoder) notification(o object) Notification {
 		n.Region = regionCode(n.RegionName)
 	}
 
-	n.Datapoints, n.Threshold = parseReason(n.Reason)
+	n.Datapoints, n.Threshold = ParseReason(n.Reason)
 	if n.Trigger != nil && n.Trigger.Threshold != nil {
 		// The configured threshold is authoritative; the reason's copy is
 		// rounded prose.

@@ -25,8 +25,10 @@ const datapointLayout = "02/01/06 15:04:05"
 // 256 KiB reason from turning into a hundred thousand allocations.
 const maxDatapoints = 1000
 
-// parseReason extracts the datapoints and the threshold quoted in a reason.
-func parseReason(reason string) ([]Datapoint, *float64) {
+// ParseReason extracts the datapoints (newest first) and the threshold quoted in a
+// NewStateReason or a DescribeAlarms StateReason. It never fails: what it does not
+// recognise it leaves out.
+func ParseReason(reason string) ([]Datapoint, *float64) {
 	return reasonDatapoints(reason), reasonThreshold(reason)
 }
 

@@ -119,7 +119,7 @@ func TestParseReason(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dps, th := parseReason(tt.reason)
+			dps, th := ParseReason(tt.reason)
 			if !reflect.DeepEqual(dps, tt.datapoints) {
 				t.Errorf("datapoints = %+v, want %+v", dps, tt.datapoints)
 			}
@@ -139,7 +139,7 @@ func deref(f *float64) any {
 
 // The reason's timestamps are UTC, and dd/MM/yy: 27/11/26 is 27 November.
 func TestDatapointTimeIsUTCDayFirst(t *testing.T) {
-	dps, _ := parseReason("1 datapoint [1.0 (27/11/26 23:59:59)]")
+	dps, _ := ParseReason("1 datapoint [1.0 (27/11/26 23:59:59)]")
 	if len(dps) != 1 {
 		t.Fatalf("got %d datapoints", len(dps))
 	}
@@ -151,7 +151,7 @@ func TestDatapointTimeIsUTCDayFirst(t *testing.T) {
 
 func TestDatapointsAreBounded(t *testing.T) {
 	list := strings.Repeat("1.0, ", 5000) + "2.0"
-	dps, _ := parseReason("datapoints [" + list + "]")
+	dps, _ := ParseReason("datapoints [" + list + "]")
 	if len(dps) != maxDatapoints {
 		t.Errorf("kept %d datapoints, want %d", len(dps), maxDatapoints)
 	}

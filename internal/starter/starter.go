@@ -16,6 +16,7 @@ import (
 
 	"github.com/stepscaler/stepscaler/internal/alarm"
 	"github.com/stepscaler/stepscaler/internal/config"
+	"github.com/stepscaler/stepscaler/internal/scaling"
 	"github.com/stepscaler/stepscaler/internal/workflow"
 )
 
@@ -94,6 +95,7 @@ func (s *Starter) one(ctx context.Context, messageID, message string) (Result, e
 			Name: n.AlarmName, ARN: n.AlarmARN, Region: n.Region, AccountID: n.AccountID,
 			NewState: string(n.NewState), OldState: string(n.OldState), Reason: n.Reason,
 			StateChangeTime: n.StateChangeTime.UTC(),
+			Metric:          breach(n),
 		},
 		Service: target.Service,
 		Policy:  target.Policy,
@@ -143,4 +145,13 @@ func (s *Starter) reject(messageID, alarmName, msg string, err error) {
 		attrs = append(attrs, "problem", err.Error())
 	}
 	s.Log.Error(msg, attrs...)
+}
+
+// breach is the newest datapoint the notification quotes, with the alarm's threshold:
+// what a step or proportional policy sizes its first step from.
+func breach(n alarm.Notification) *scaling.MetricValue {
+	if len(n.Datapoints) == 0 || n.Threshold == nil {
+		return nil
+	}
+	return &scaling.MetricValue{Value: n.Datapoints[0].Value, Threshold: *n.Threshold}
 }

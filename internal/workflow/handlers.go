@@ -30,11 +30,12 @@ type ECS interface {
 
 // Handlers serves every Task state; each function's main wires only what its step needs.
 type Handlers struct {
-	ECS       ECS
-	Store     *activity.Store
-	Retention time.Duration // how long activity records are kept
-	Now       func() time.Time
-	Log       *slog.Logger
+	ECS        ECS
+	CloudWatch CloudWatch
+	Store      *activity.Store
+	Retention  time.Duration // how long activity records are kept
+	Now        func() time.Time
+	Log        *slog.Logger
 }
 
 func (h *Handlers) now() time.Time { return h.Now().UTC() }
@@ -78,10 +79,22 @@ func (h *Handlers) PlanScaling(_ context.Context, req PlanRequest) (scaling.Deci
 	if !req.Lease.Acquired {
 		return scaling.Decision{}, &InvalidInputError{"planning without the service's lease"}
 	}
-	d := scaling.Plan(req.Policy, req.Service, req.Lease.State.History(), h.now())
+	d := Decide(req, h.now())
 	h.Log.Info("planned", "alarm", req.Alarm.Name, "execution", req.Execution.Name,
-		"scale", d.Scale, "from", d.From, "to", d.To, "description", d.Description)
+		"scale", d.Scale, "dryRun", d.DryRun, "from", d.From, "to", d.To, "description", d.Description)
 	return d, nil
+}
+
+// Decide is the plan step's decision: the pure planner fed what the earlier steps read.
+// The what-if CLI calls it too, so its answer is the workflow's.
+func Decide(req PlanRequest, now time.Time) scaling.Decision {
+	return scaling.Plan(req.Policy, scaling.Observation{
+		Service:          req.Service,
+		History:          req.Lease.State.History(),
+		Metric:           req.AlarmState.Metric,
+		OutAlarmsInAlarm: req.AlarmState.OutAlarmsInAlarm,
+		Now:              now,
+	})
 }
 
 // UpdateDesiredCount serves "Update desired count". It re-checks the bounds itself: the
@@ -132,9 +145,9 @@ func (h *Handlers) CheckStability(ctx context.Context, req StabilityRequest) (St
 	return StabilityResult{Verdict: v, DesiredCount: snap.DesiredCount, RunningCount: snap.RunningCount, PendingCount: snap.PendingCount}, nil
 }
 
-// RecordOutcome serves "Record outcome" and "Record failure": it writes the activity,
-// starts the cooldown if the service was scaled, and releases the lease if this execution
-// holds it.
+// RecordOutcome serves "Record outcome" and "Record failure": it writes the step's
+// activity, starts the cooldown if the service was scaled, decides whether to re-evaluate
+// the alarm for another step, and releases the lease when the execution is done with it.
 func (h *Handlers) RecordOutcome(ctx context.Context, req RecordRequest) (Outcome, error) {
 	st := req.State
 	if err := checkService(st.Service); err != nil {
@@ -143,28 +156,47 @@ func (h *Handlers) RecordOutcome(ctx context.Context, req RecordRequest) (Outcom
 	if req.Execution.Name == "" {
 		return Outcome{}, &InvalidInputError{"execution.name is empty"}
 	}
-	act := BuildActivity(req, h.now())
+	now := h.now()
+	act := BuildActivity(req, now)
 	if err := h.Store.Put(ctx, st.Service, act, h.Retention); err != nil {
 		return Outcome{}, classify(err, "record activity")
 	}
-	if st.Lease != nil && st.Lease.Acquired {
-		var scaledAt *time.Time
-		if st.Update != nil {
-			scaledAt = &st.Update.UpdatedAt
-		}
-		if err := h.Store.Finish(ctx, st.Service, req.Execution.Name, st.Policy.Direction, scaledAt); err != nil {
-			return Outcome{}, classify(err, "release lease")
+	if st.Update != nil && st.Plan != nil {
+		// The step's base, not its start: a step repeated within the cooldown then asks
+		// for the same count and adds nothing (Application Auto Scaling's rule).
+		if err := h.Store.MarkScaled(ctx, st.Service, st.Policy.Direction, st.Update.UpdatedAt, st.Plan.Base); err != nil {
+			return Outcome{}, classify(err, "record scaling time")
 		}
 	}
 	out := outcomeOf(act, st)
+	out.Continue, out.WaitSeconds = nextStep(act, st, req.Execution.StartTime, now)
+	out.NextStep = st.Step + 1
+	held := st.Lease != nil && st.Lease.Acquired
+	if held && !out.Continue {
+		if err := h.Store.Release(ctx, st.Service, req.Execution.Name); err != nil {
+			return Outcome{}, classify(err, "release lease")
+		}
+	}
 	log := h.Log.Info
 	if out.Failed {
 		log = h.Log.Error
 	}
 	log("scaling activity recorded", "activityId", act.ActivityID, "resourceId", act.ResourceID,
 		"statusCode", act.StatusCode, "statusMessage", act.StatusMessage, "alarm", act.AlarmName,
-		"from", act.FromCount, "to", act.ToCount)
+		"from", act.FromCount, "to", act.ToCount, "step", st.Step, "continue", out.Continue)
 	return out, nil
+}
+
+// ReleaseLease serves "Release scaling lease", reached when re-evaluation finds the alarm
+// no longer in ALARM.
+func (h *Handlers) ReleaseLease(ctx context.Context, req ReleaseRequest) (struct{}, error) {
+	if err := checkService(req.Service); err != nil {
+		return struct{}{}, err
+	}
+	if err := h.Store.Release(ctx, req.Service, req.Execution.Name); err != nil {
+		return struct{}{}, classify(err, "release lease")
+	}
+	return struct{}{}, nil
 }
 
 // describe reads one service; found is false when ECS reports it MISSING or its cluster

@@ -16,6 +16,9 @@ import (
 // from scalings that failed.
 const StatusNotScaled = "NotScaled"
 
+// StatusDryRun marks a decision a dry-run service recorded without applying it.
+const StatusDryRun = "DryRun"
+
 // Error names the Fail state reports when a recorded activity ends an execution red.
 const (
 	ErrScalingFailed      = "ScalingFailed"
@@ -27,7 +30,7 @@ const (
 func BuildActivity(req RecordRequest, now time.Time) activity.Activity {
 	st := req.State
 	a := activity.Activity{
-		ActivityID:        req.Execution.Name,
+		ActivityID:        ActivityID(req.Execution.Name, st.Step),
 		ServiceNamespace:  "ecs",
 		ResourceID:        st.Service.ResourceID(),
 		ScalableDimension: "ecs:service:DesiredCount",
@@ -60,6 +63,13 @@ func BuildActivity(req RecordRequest, now time.Time) activity.Activity {
 		a.StatusCode = StatusNotScaled
 		a.StatusMessage = fmt.Sprintf("scaling %s holds the service's lease", st.Lease.Owner)
 		a.NotScaledReasons = []scaling.NotScaledReason{{Code: scaling.ScalingInProgress, Message: a.StatusMessage}}
+	case st.Plan != nil && st.Plan.Scale && st.Plan.DryRun:
+		a.Description = fmt.Sprintf("Dry run: would set desired count from %d to %d.", a.FromCount, a.ToCount)
+		a.StatusCode = StatusDryRun
+		a.StatusMessage = a.Description
+		if st.Plan.Reason != "" {
+			a.StatusMessage += " " + st.Plan.Reason
+		}
 	case st.Plan != nil && !st.Plan.Scale:
 		a.Description = st.Plan.Description
 		a.StatusCode = StatusNotScaled
@@ -72,6 +82,42 @@ func BuildActivity(req RecordRequest, now time.Time) activity.Activity {
 		a.StatusMessage = "the workflow ended before the scaling was complete"
 	}
 	return a
+}
+
+// ActivityID names a step's activity: the execution's name for the step the notification
+// asked for, with the step number appended for the steps re-evaluation takes.
+func ActivityID(execution string, step int) string {
+	if step == 0 {
+		return execution
+	}
+	return fmt.Sprintf("%s-step-%d", execution, step)
+}
+
+// nextStep decides whether the execution re-evaluates its alarm for another step, and
+// how long it waits first. It goes on only after a step that succeeded and left room to
+// move, within the policy's bounds on steps and duration. The wait lets the cooldown run
+// out and the alarm see the new capacity: at least one poll interval.
+func nextStep(a activity.Activity, st State, started, now time.Time) (bool, int) {
+	p := st.Policy
+	if a.StatusCode != activity.StatusSuccessful || st.Plan == nil {
+		return false, 0
+	}
+	if st.Step+1 >= max(p.MaxSteps, 1) {
+		return false, 0
+	}
+	if (p.Direction == scaling.Out && a.ToCount >= p.MaxCapacity) || (p.Direction == scaling.In && a.ToCount <= p.MinCapacity) {
+		return false, 0
+	}
+	wait := max(p.PollIntervalSeconds, 1)
+	if st.Update != nil {
+		cooldownEnd := st.Update.UpdatedAt.Add(time.Duration(p.CooldownSeconds) * time.Second)
+		wait = max(wait, int(cooldownEnd.Sub(now).Seconds()+0.999))
+	}
+	deadline := started.Add(time.Duration(p.MaxDurationSeconds) * time.Second)
+	if p.MaxDurationSeconds > 0 && now.Add(time.Duration(wait)*time.Second).After(deadline) {
+		return false, 0
+	}
+	return true, wait
 }
 
 func stabilityStatus(s StabilityResult, to int) (code, msg string) {
@@ -90,7 +136,10 @@ func stabilityStatus(s StabilityResult, to int) (code, msg string) {
 // cause reads like Application Auto Scaling's ("monitor alarm X in state ALARM triggered
 // policy Y"), with the alarm's own reason appended.
 func cause(st State) string {
-	c := fmt.Sprintf("monitor alarm %s in state %s triggered a scale-%s step of %d", st.Alarm.Name, st.Alarm.NewState, st.Policy.Direction, st.Policy.Adjustment)
+	c := fmt.Sprintf("monitor alarm %s in state %s triggered scale-%s policy (%s)", st.Alarm.Name, st.Alarm.NewState, st.Policy.Direction, st.Policy.Summary())
+	if st.Step > 0 {
+		c += fmt.Sprintf(", step %d: still in ALARM on re-evaluation", st.Step+1)
+	}
 	if st.Alarm.Reason != "" {
 		c += ": " + st.Alarm.Reason
 	}

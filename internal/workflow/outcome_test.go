@@ -81,3 +81,44 @@ func TestBuildActivity(t *testing.T) {
 		})
 	}
 }
+
+func TestNextStep(t *testing.T) {
+	start := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	now := start.Add(2 * time.Minute)
+	policy := scaling.Policy{Direction: scaling.Out, MinCapacity: 1, MaxCapacity: 10, PollIntervalSeconds: 15,
+		CooldownSeconds: 60, MaxSteps: 5, MaxDurationSeconds: 3600}
+	ok := activity.Activity{StatusCode: activity.StatusSuccessful, FromCount: 2, ToCount: 3}
+	state := func(mod func(*State)) State {
+		s := State{Input: Input{Policy: policy, Step: 1}, Plan: &scaling.Decision{Scale: true, From: 2, To: 3},
+			Update: &UpdateResult{DesiredCount: 3, UpdatedAt: now.Add(-20 * time.Second)}}
+		if mod != nil {
+			mod(&s)
+		}
+		return s
+	}
+	tests := []struct {
+		name string
+		act  activity.Activity
+		st   State
+		cont bool
+		wait int
+	}{
+		{"after a successful step, wait out the cooldown", ok, state(nil), true, 40},
+		{"at least one poll interval", ok, state(func(s *State) { s.Policy.CooldownSeconds = 0 }), true, 15},
+		{"not after a failure", activity.Activity{StatusCode: activity.StatusFailed, ToCount: 3}, state(nil), false, 0},
+		{"not after a not-scaled step", activity.Activity{StatusCode: StatusNotScaled, FromCount: 3, ToCount: 3}, state(nil), false, 0},
+		{"not at max", activity.Activity{StatusCode: activity.StatusSuccessful, ToCount: 10}, state(nil), false, 0},
+		{"not at min when scaling in", activity.Activity{StatusCode: activity.StatusSuccessful, ToCount: 1},
+			state(func(s *State) { s.Policy.Direction = scaling.In }), false, 0},
+		{"not past maxSteps", ok, state(func(s *State) { s.Step = 4 }), false, 0},
+		{"not past maxDurationSeconds", ok, state(func(s *State) { s.Policy.MaxDurationSeconds = 150 }), false, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cont, wait := nextStep(tt.act, tt.st, start, now)
+			if cont != tt.cont || wait != tt.wait {
+				t.Errorf("nextStep = %v, %ds; want %v, %ds", cont, wait, tt.cont, tt.wait)
+			}
+		})
+	}
+}

@@ -18,6 +18,9 @@ type Input struct {
 	Alarm   Alarm              `json:"alarm"`
 	Service scaling.ServiceRef `json:"service"`
 	Policy  scaling.Policy     `json:"policy"`
+	// Step counts the steps this execution has taken: 0 for the one the notification
+	// asked for, then one more each time re-evaluation finds the alarm still in ALARM.
+	Step int `json:"step"`
 }
 
 // Alarm is the part of the notification the workflow and the activity record use.
@@ -30,6 +33,10 @@ type Alarm struct {
 	OldState        string    `json:"oldState,omitempty"`
 	Reason          string    `json:"reason,omitempty"`
 	StateChangeTime time.Time `json:"stateChangeTime"`
+	// Metric is the newest datapoint the notification quotes and the alarm's threshold;
+	// null when it quotes none (composite alarms, missing data). Always present in the
+	// input, so the state machine's paths to it resolve.
+	Metric *scaling.MetricValue `json:"metric"`
 }
 
 // Execution is the Context Object's execution, passed by the ASL to the steps that record.
@@ -46,6 +53,28 @@ type LeaseRequest struct {
 	Execution Execution          `json:"execution"`
 }
 
+// AlarmCheckRequest is the input of "Read alarm states".
+type AlarmCheckRequest struct {
+	AlarmName string   `json:"alarmName"`
+	OutAlarms []string `json:"outAlarms"`
+	Step      int      `json:"step"`
+	// NotificationMetric is the breach data the notification carried: the first step
+	// uses it, later steps read CloudWatch.
+	NotificationMetric *scaling.MetricValue `json:"notificationMetric"`
+}
+
+// AlarmState is the output of "Read alarm states".
+type AlarmState struct {
+	AlarmName string `json:"alarmName"`
+	State     string `json:"state"`
+	// InAlarm says whether to take a step: always for the first (the notification is
+	// the evidence), and for later ones only while CloudWatch reports ALARM.
+	InAlarm bool                 `json:"inAlarm"`
+	Metric  *scaling.MetricValue `json:"metric"`
+	// OutAlarmsInAlarm names the service's scale-out alarms that are in ALARM now.
+	OutAlarmsInAlarm []string `json:"outAlarmsInAlarm"`
+}
+
 // DescribeRequest is the input of "Describe ECS service".
 type DescribeRequest struct {
 	Service scaling.ServiceRef `json:"service"`
@@ -53,11 +82,12 @@ type DescribeRequest struct {
 
 // PlanRequest is the input of "Plan scaling".
 type PlanRequest struct {
-	Policy    scaling.Policy   `json:"policy"`
-	Service   service.Snapshot `json:"service"`
-	Lease     activity.Lease   `json:"lease"`
-	Alarm     Alarm            `json:"alarm"`
-	Execution Execution        `json:"execution"`
+	Policy     scaling.Policy   `json:"policy"`
+	Service    service.Snapshot `json:"service"`
+	Lease      activity.Lease   `json:"lease"`
+	Alarm      Alarm            `json:"alarm"`
+	AlarmState AlarmState       `json:"alarmState"`
+	Execution  Execution        `json:"execution"`
 }
 
 // UpdateRequest is the input of "Update desired count".
@@ -95,18 +125,25 @@ type StabilityResult struct {
 // the input plus whatever the steps that ran added.
 type State struct {
 	Input
-	Lease     *activity.Lease   `json:"lease,omitempty"`
-	Before    *service.Snapshot `json:"before,omitempty"`
-	Plan      *scaling.Decision `json:"plan,omitempty"`
-	Update    *UpdateResult     `json:"update,omitempty"`
-	Stability *StabilityResult  `json:"stability,omitempty"`
-	Error     *StepError        `json:"error,omitempty"`
+	Lease      *activity.Lease   `json:"lease,omitempty"`
+	AlarmState *AlarmState       `json:"alarmState,omitempty"`
+	Before     *service.Snapshot `json:"before,omitempty"`
+	Plan       *scaling.Decision `json:"plan,omitempty"`
+	Update     *UpdateResult     `json:"update,omitempty"`
+	Stability  *StabilityResult  `json:"stability,omitempty"`
+	Error      *StepError        `json:"error,omitempty"`
 }
 
 // StepError is what a Catch puts at $.error: the error name and its cause.
 type StepError struct {
 	Error string `json:"Error"`
 	Cause string `json:"Cause"`
+}
+
+// ReleaseRequest is the input of "Release scaling lease".
+type ReleaseRequest struct {
+	Service   scaling.ServiceRef `json:"service"`
+	Execution Execution          `json:"execution"`
 }
 
 // RecordRequest is the input of "Record outcome" and "Record failure".
@@ -123,4 +160,9 @@ type Outcome struct {
 	StatusMessage string `json:"statusMessage"`
 	Failed        bool   `json:"failed"`
 	Error         string `json:"error,omitempty"`
+	// Continue asks the state machine to re-evaluate the alarm after WaitSeconds and,
+	// if it is still in ALARM, take step NextStep. The lease is kept while it does.
+	Continue    bool `json:"continue"`
+	NextStep    int  `json:"nextStep"`
+	WaitSeconds int  `json:"waitSeconds"`
 }

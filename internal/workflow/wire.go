@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 
@@ -13,15 +14,16 @@ import (
 
 // Needs says which clients a function's step uses, so each function sets up only those.
 type Needs struct {
-	ECS   bool
-	Store bool
+	ECS        bool
+	CloudWatch bool
+	Store      bool
 }
 
 // FromEnvironment builds the handlers for one function from its environment:
 // STEPSCALER_TABLE names the table, ACTIVITY_RETENTION_DAYS how long records are kept.
 func FromEnvironment(ctx context.Context, needs Needs) (*Handlers, error) {
 	h := &Handlers{Now: time.Now, Log: lambdaenv.Logger()}
-	if !needs.ECS && !needs.Store {
+	if !needs.ECS && !needs.CloudWatch && !needs.Store {
 		return h, nil
 	}
 	cfg, err := lambdaenv.AWSConfig(ctx)
@@ -30,6 +32,9 @@ func FromEnvironment(ctx context.Context, needs Needs) (*Handlers, error) {
 	}
 	if needs.ECS {
 		h.ECS = ecs.NewFromConfig(cfg)
+	}
+	if needs.CloudWatch {
+		h.CloudWatch = cloudwatch.NewFromConfig(cfg)
 	}
 	if needs.Store {
 		table, err := lambdaenv.Env("STEPSCALER_TABLE")

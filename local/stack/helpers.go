@@ -49,6 +49,7 @@ func (s *Stack) DeliverSNS(ctx context.Context, messages ...string) error {
 	if err != nil {
 		return err
 	}
+	s.mirrorNotifications(ctx, messages)
 	_, err = s.Invoke(ctx, "starter", payload)
 	return err
 }

@@ -221,7 +221,7 @@ func TestScaleOutStabilizes(t *testing.T) {
 		}
 	}
 	got := strings.Join(steps, " > ")
-	if !strings.HasPrefix(got, "Acquire scaling lease > Describe ECS service > Plan scaling > Update desired count > Check stability") ||
+	if !strings.HasPrefix(got, "Acquire scaling lease > Read alarm states > Describe ECS service > Plan scaling > Update desired count > Check stability") ||
 		!strings.HasSuffix(got, "Record outcome") {
 		t.Errorf("task states = %s", got)
 	}

@@ -1,5 +1,5 @@
-// Package stack runs Stepscaler offline, on loopback: the ECS emulator, DynamoDB (kumo, in
-// process), the Step Functions endpoint running the real statemachine/scale.asl.json, and
+// Package stack runs Stepscaler offline, on loopback: the ECS emulator, DynamoDB and CloudWatch
+// (kumo, in process), the Step Functions endpoint running the real statemachine/scale.asl.json, and
 // every function's real bootstrap under the Lambda Runtime Interface Emulator, pointed at
 // the local servers only through the SDK's standard AWS_ENDPOINT_URL_* variables.
 package stack
@@ -22,12 +22,14 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/sivchari/kumo"
 
 	"github.com/stepscaler/stepscaler/internal/activity"
+	"github.com/stepscaler/stepscaler/internal/config"
 	"github.com/stepscaler/stepscaler/local/ecsemu"
 	"github.com/stepscaler/stepscaler/local/sfnlocal"
 )
@@ -59,10 +61,11 @@ type Options struct {
 
 // Stack is a running local Stepscaler.
 type Stack struct {
-	ECS      *ecsemu.Emulator
-	SFN      *sfn.Client
-	DynamoDB *dynamodb.Client
-	Store    *activity.Store
+	ECS        *ecsemu.Emulator
+	SFN        *sfn.Client
+	CloudWatch *cloudwatch.Client
+	DynamoDB   *dynamodb.Client
+	Store      *activity.Store
 	// StateMachineARN is the Scale state machine's ARN on the local endpoint.
 	StateMachineARN string
 
@@ -112,7 +115,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		return nil, err
 	}
 
-	o.Progress("starting the ECS emulator and DynamoDB")
+	o.Progress("starting the ECS emulator, DynamoDB and CloudWatch")
 	ecsLog, err := s.logFile("ecs")
 	if err != nil {
 		return nil, err
@@ -132,6 +135,14 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		return nil, err
 	}
 	s.Store = activity.New(s.DynamoDB, table)
+	s.CloudWatch = cloudwatch.New(cloudwatch.Options{Region: Region, BaseEndpoint: aws.String(s.kumo.URL), Credentials: creds})
+	cfg, err := config.Load(o.Config)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.createAlarms(ctx, cfg); err != nil {
+		return nil, err
+	}
 
 	// Ports first: the Step Functions endpoint needs the functions' addresses and the
 	// starter needs the endpoint's.
@@ -192,6 +203,7 @@ func (s *Stack) functionEnv(table string) []string {
 		"AWS_SHARED_CREDENTIALS_FILE=" + os.DevNull,
 		"AWS_ENDPOINT_URL_ECS=" + s.ECS.URL(),
 		"AWS_ENDPOINT_URL_DYNAMODB=" + s.kumo.URL,
+		"AWS_ENDPOINT_URL_CLOUDWATCH=" + s.kumo.URL,
 		"AWS_ENDPOINT_URL_SFN=" + s.sfnServer.URL(),
 		"STEPSCALER_TABLE=" + table,
 		"STATE_MACHINE_ARN=" + s.StateMachineARN,
