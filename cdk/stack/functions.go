@@ -51,6 +51,9 @@ type taskSpec struct {
 	timeoutSeconds float64
 	tableActions   []string // DynamoDB actions on the table; none means no table access
 	ecs            ecsAccess
+	// describeAlarms grants cloudwatch:DescribeAlarms on the configured alarms (see
+	// describeAlarmsResources for when that has to be "*").
+	describeAlarms bool
 }
 
 // taskSpecs are the state machine's task functions, in workflow order.
@@ -58,6 +61,8 @@ var taskSpecs = []taskSpec{
 	{name: "acquire-lease", id: "AcquireLease", timeoutSeconds: 10,
 		description:  "Stepscaler: take the per-service scaling lease (conditional write)",
 		tableActions: []string{"dynamodb:UpdateItem", "dynamodb:GetItem"}},
+	{name: "check-alarms", id: "CheckAlarms", timeoutSeconds: 10, describeAlarms: true,
+		description: "Stepscaler: read whether the alarm, and the service's scale-out alarms, are in ALARM"},
 	{name: "describe-service", id: "DescribeService", timeoutSeconds: 10, ecs: ecsDescribe,
 		description: "Stepscaler: read the service's desired, running and pending counts"},
 	{name: "plan-scaling", id: "PlanScaling", timeoutSeconds: 3,
@@ -67,8 +72,11 @@ var taskSpecs = []taskSpec{
 	{name: "check-stability", id: "CheckStability", timeoutSeconds: 10, ecs: ecsDescribe,
 		description: "Stepscaler: check whether the service reached its new desired count"},
 	{name: "record-outcome", id: "RecordOutcome", timeoutSeconds: 10,
-		description:  "Stepscaler: record the scaling activity and release the lease",
+		description:  "Stepscaler: record a scaling step, start its cooldown, decide whether to re-evaluate; release the lease when done",
 		tableActions: []string{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:GetItem"}},
+	{name: "release-lease", id: "ReleaseLease", timeoutSeconds: 10,
+		description:  "Stepscaler: release the service's scaling lease once the alarm has left ALARM",
+		tableActions: []string{"dynamodb:UpdateItem"}},
 }
 
 // goFunction is a function with the role and log group made for it alone.
@@ -135,9 +143,10 @@ type asyncOptions struct {
 
 // newTaskFunctions creates the state machine's task functions, each allowed exactly the
 // calls its handler makes: DynamoDB actions on the table, ECS actions on the configured
-// services, nothing else.
+// services, cloudwatch:DescribeAlarms on the configured alarms, nothing else.
 func newTaskFunctions(scope awscdk.Stack, props *Props, table awsdynamodb.Table) map[string]goFunction {
 	services := serviceArns(scope, props.Config)
+	alarms := describeAlarmsResources(scope, props.Config)
 	tasks := make(map[string]goFunction, len(taskSpecs))
 	for _, s := range taskSpecs {
 		env := map[string]*string{}
@@ -159,6 +168,9 @@ func newTaskFunctions(scope awscdk.Stack, props *Props, table awsdynamodb.Table)
 			f.role.AddToPrincipalPolicy(allow([]string{"ecs:DescribeServices"}, services...))
 		case ecsUpdate:
 			f.role.AddToPrincipalPolicy(allow([]string{"ecs:UpdateService"}, services...))
+		}
+		if s.describeAlarms {
+			f.role.AddToPrincipalPolicy(allow([]string{"cloudwatch:DescribeAlarms"}, alarms...))
 		}
 		tasks[s.name] = f
 	}

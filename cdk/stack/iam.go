@@ -50,3 +50,40 @@ func alarmArns(scope awscdk.Stack, cfg *config.Config) []*string {
 	}
 	return arns
 }
+
+// describeAlarmsResources is what check-alarms may describe. cloudwatch:DescribeAlarms
+// supports resource-level permissions for metric alarms, so when every configured alarm is
+// one the stack creates (a metric alarm, from its "metric") the grant names exactly the
+// configured alarms' ARNs.
+//
+// An alarm configured without a metric exists outside the stack and may be a composite
+// alarm: the starter accepts composite alarms' notifications, and check-alarms asks
+// DescribeAlarms for both alarm types. CloudWatch returns composite alarms only to a
+// principal whose cloudwatch:DescribeAlarms is allowed on "*" (DescribeAlarms' API
+// reference), and the stack cannot tell an existing alarm's type offline. So a
+// configuration that lists an existing alarm grants DescribeAlarms on "*": read-only, and
+// the function only ever asks for the configured names. The cdk-nag suppression on
+// check-alarms' role carries the same reason (reasonCheckAlarmsStar).
+func describeAlarmsResources(scope awscdk.Stack, cfg *config.Config) []*string {
+	if describeAlarmsOnStar(cfg) {
+		return []*string{jsii.String("*")}
+	}
+	return alarmArns(scope, cfg)
+}
+
+// describeAlarmsOnStar reports whether check-alarms needs cloudwatch:DescribeAlarms on "*":
+// the configuration lists an alarm the stack does not create.
+func describeAlarmsOnStar(cfg *config.Config) bool { return len(existingAlarms(cfg)) > 0 }
+
+// existingAlarms are the configured alarms the stack does not create (no metric).
+func existingAlarms(cfg *config.Config) []string {
+	var names []string
+	for _, s := range cfg.Services {
+		for _, a := range s.Alarms {
+			if a.Metric == nil {
+				names = append(names, a.AlarmName)
+			}
+		}
+	}
+	return names
+}

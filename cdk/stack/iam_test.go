@@ -5,6 +5,13 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/stepscaler/stepscaler/internal/config"
 )
 
 // actionsAWSRequiresStarFor may appear with Resource "*": AWS supports no narrower resource
@@ -48,8 +55,45 @@ func roleStatements(t *testing.T, tmpl map[string]any) map[string][]map[string]a
 	return out
 }
 
+// alarmsWithoutMetric are the configured alarms the stack does not create: they may be
+// composite alarms, which CloudWatch describes only to a principal allowed
+// cloudwatch:DescribeAlarms on "*".
+func alarmsWithoutMetric(cfg *config.Config) []string {
+	var names []string
+	for _, s := range cfg.Services {
+		for _, a := range s.Alarms {
+			if a.Metric == nil {
+				names = append(names, a.AlarmName)
+			}
+		}
+	}
+	return names
+}
+
+// configuredAlarmArns are the ARNs of every configured alarm, as rendered by the tests.
+func configuredAlarmArns(cfg *config.Config) []string {
+	var arns []string
+	for _, s := range cfg.Services {
+		for _, a := range s.Alarms {
+			arns = append(arns, "arn:aws:cloudwatch:us-east-1:123456789012:alarm:"+a.AlarmName)
+		}
+	}
+	return arns
+}
+
 func TestEveryIAMStatementIsScoped(t *testing.T) {
 	_, tmpl := synthesized(t)
+	checkEveryIAMStatementIsScoped(t, tmpl, loadExample(t))
+}
+
+// checkEveryIAMStatementIsScoped fails on wildcard actions, NotAction, NotResource, managed
+// or inline role policies, and "*" resources other than those AWS requires. The one
+// configuration-dependent "*" is cloudwatch:DescribeAlarms, allowed only in check-alarms'
+// policy and only when the configuration lists an alarm the stack does not create.
+func checkEveryIAMStatementIsScoped(t *testing.T, tmpl map[string]any, cfg *config.Config) {
+	t.Helper()
+	checkAlarmsPolicy := byConstructID(t, tmpl, "AWS::IAM::Policy", "CheckAlarmsRoleDefaultPolicy").id
+	describeAlarmsOnStar := len(alarmsWithoutMetric(cfg)) > 0
 	total := 0
 	for _, p := range resources(tmpl, "AWS::IAM::Policy") {
 		for _, s := range p.props["PolicyDocument"].(map[string]any)["Statement"].([]any) {
@@ -66,6 +110,9 @@ func TestEveryIAMStatementIsScoped(t *testing.T) {
 			}
 			if slices.Contains(renderAll(st["Resource"]), "*") {
 				for _, a := range actions {
+					if a == "cloudwatch:DescribeAlarms" && describeAlarmsOnStar && p.id == checkAlarmsPolicy {
+						continue
+					}
 					if !slices.Contains(actionsAWSRequiresStarFor, a) {
 						t.Errorf("%s: %s on Resource \"*\"; AWS supports a narrower resource for it", p.id, a)
 					}
@@ -93,16 +140,32 @@ func TestEveryIAMStatementIsScoped(t *testing.T) {
 
 func TestRolesHoldOnlyTheirGrants(t *testing.T) {
 	_, tmpl := synthesized(t)
+	checkRoleGrants(t, tmpl, loadExample(t))
+}
+
+// checkRoleGrants checks every role's statements against the grants its function needs
+// under the configuration cfg.
+func checkRoleGrants(t *testing.T, tmpl map[string]any, cfg *config.Config) {
+	t.Helper()
 	table := "{GetAtt:" + resources(tmpl, "AWS::DynamoDB::Table")[0].id + ".Arn}"
 	sm := "{Ref:" + resources(tmpl, "AWS::StepFunctions::StateMachine")[0].id + "}"
 	queue := "{GetAtt:" + byConstructID(t, tmpl, "AWS::SQS::Queue", "StarterFailures").id + ".Arn}"
 	var services []string
-	for _, s := range loadExample(t).Services {
+	for _, s := range cfg.Services {
 		services = append(services, "arn:aws:ecs:us-east-1:123456789012:service/"+s.Cluster+"/"+s.Service)
 	}
+	// Exactly the configured alarms, unless one of them may be a composite alarm.
+	alarms := configuredAlarmArns(cfg)
+	if len(alarmsWithoutMetric(cfg)) > 0 {
+		alarms = []string{"*"}
+	}
+	// The state machine invokes every function of the stack but the starter.
+	starter := byConstructID(t, tmpl, "AWS::Lambda::Function", "Starter").id
 	var taskArns []string
-	for _, s := range taskSpecs {
-		taskArns = append(taskArns, "{GetAtt:"+byConstructID(t, tmpl, "AWS::Lambda::Function", s.id).id+".Arn}")
+	for _, f := range resources(tmpl, "AWS::Lambda::Function") {
+		if f.id != starter {
+			taskArns = append(taskArns, "{GetAtt:"+f.id+".Arn}")
+		}
 	}
 	xray := [2][]string{{"xray:PutTelemetryRecords", "xray:PutTraceSegments"}, {"*"}}
 	function := func(id string, g ...[2][]string) []grant {
@@ -116,6 +179,8 @@ func TestRolesHoldOnlyTheirGrants(t *testing.T) {
 			[2][]string{{"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}, {queue}}),
 		"AcquireLeaseRole": function("AcquireLease",
 			[2][]string{{"dynamodb:UpdateItem", "dynamodb:GetItem"}, {table}}),
+		"CheckAlarmsRole": function("CheckAlarms",
+			[2][]string{{"cloudwatch:DescribeAlarms"}, alarms}),
 		"DescribeServiceRole": function("DescribeService",
 			[2][]string{{"ecs:DescribeServices"}, services}),
 		"PlanScalingRole": function("PlanScaling"),
@@ -125,6 +190,8 @@ func TestRolesHoldOnlyTheirGrants(t *testing.T) {
 			[2][]string{{"ecs:DescribeServices"}, services}),
 		"RecordOutcomeRole": function("RecordOutcome",
 			[2][]string{{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:GetItem"}, {table}}),
+		"ReleaseLeaseRole": function("ReleaseLease",
+			[2][]string{{"dynamodb:UpdateItem"}, {table}}),
 		"StateMachineRole": grantsOf(
 			[2][]string{{"logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
 				"logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"}, {"*"}},
@@ -161,4 +228,75 @@ func TestRolesHoldOnlyTheirGrants(t *testing.T) {
 			t.Errorf("%s trust policy = %s, want only %s", roleID, trust, service)
 		}
 	}
+}
+
+// TestDescribeAlarmsScopedWhenTheStackCreatesEveryAlarm synthesizes the stack from the
+// example configuration without its existing alarms: every configured alarm is then a
+// metric alarm the stack creates, so check-alarms may describe exactly those ARNs, and its
+// only "*" is X-Ray's, under X-Ray's suppression reason.
+func TestDescribeAlarmsScopedWhenTheStackCreatesEveryAlarm(t *testing.T) {
+	synthesized(t) // shares the jsii runtime
+	example := loadExample(t)
+	if len(alarmsWithoutMetric(example)) == 0 {
+		t.Fatalf("%s lists no existing alarm; the example itself covers the scoped case then", exampleConfig)
+	}
+	cfg := *example
+	cfg.Services = nil
+	for _, s := range example.Services {
+		s.Alarms = slices.DeleteFunc(slices.Clone(s.Alarms), func(a config.Alarm) bool { return a.Metric == nil })
+		cfg.Services = append(cfg.Services, s)
+	}
+
+	app := newTestApp(t.TempDir(), exampleConfig)
+	st, err := NewStepscalerStack(app, StackName, &Props{
+		Config:         &cfg,
+		ConfigPath:     repoFile(t, exampleConfig),
+		RepoRoot:       fixture.root,
+		DefinitionPath: repoFile(t, DefinitionPath),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+	tmpl := *assertions.Template_FromStack(st, nil).ToJSON()
+
+	checkRoleGrants(t, tmpl, &cfg)
+	checkEveryIAMStatementIsScoped(t, tmpl, &cfg)
+	checkNoUnsuppressedNagFindings(t, st)
+	if r := checkAlarmsStarReason(t, tmpl); r != reasonLambdaXRay {
+		t.Errorf("check-alarms' IAM5 suppression reason = %q, want X-Ray's alone", r)
+	}
+}
+
+// TestDescribeAlarmsOnStarIsExplained: with the example's existing alarms, check-alarms'
+// "*" also covers cloudwatch:DescribeAlarms, and its suppression reason must say why.
+func TestDescribeAlarmsOnStarIsExplained(t *testing.T) {
+	_, tmpl := synthesized(t)
+	r := checkAlarmsStarReason(t, tmpl)
+	for _, want := range []string{"cloudwatch:DescribeAlarms", "composite", "xray:PutTraceSegments"} {
+		if !strings.Contains(r, want) {
+			t.Errorf("check-alarms' IAM5 suppression reason does not mention %s: %q", want, r)
+		}
+	}
+}
+
+// checkAlarmsStarReason is the reason of the IAM5 suppression on check-alarms' policy.
+func checkAlarmsStarReason(t *testing.T, tmpl map[string]any) string {
+	t.Helper()
+	p := byConstructID(t, tmpl, "AWS::IAM::Policy", "CheckAlarmsRoleDefaultPolicy")
+	md, _ := p.raw["Metadata"].(map[string]any)
+	nag, _ := md["cdk_nag"].(map[string]any)
+	rules, _ := nag["rules_to_suppress"].([]any)
+	var reasons []string
+	for _, x := range rules {
+		rule := x.(map[string]any)
+		if rule["id"] == "AwsSolutions-IAM5" {
+			reason, _ := rule["reason"].(string)
+			reasons = append(reasons, reason)
+		}
+	}
+	if len(reasons) != 1 {
+		t.Fatalf("check-alarms' policy has %d IAM5 suppressions, want 1", len(reasons))
+	}
+	return reasons[0]
 }

@@ -9,13 +9,16 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/stepscaler/stepscaler/internal/config"
 )
 
 // Reasons for the few cdk-nag findings the stack keeps. Each suppression is attached to the
 // one resource it concerns and, for IAM5, only to the "*" resource (appliesTo), so a
 // wildcard added to any other statement, or to another resource, is still reported. The
 // package's tests also check that "*" appears only with the actions listed in
-// starRequiredActions.
+// starRequiredActions, and with cloudwatch:DescribeAlarms only on check-alarms' role when
+// the configuration lists an alarm the stack does not create.
 const (
 	reasonLambdaXRay = "Resource \"*\" is required by AWS for xray:PutTraceSegments and xray:PutTelemetryRecords, " +
 		"which X-Ray active tracing needs and which support no resource-level permissions. " +
@@ -23,7 +26,15 @@ const (
 	reasonStateMachineLogsXRay = "Resource \"*\" is required by AWS for the CloudWatch Logs delivery actions " +
 		"(logs:CreateLogDelivery, GetLogDelivery, UpdateLogDelivery, DeleteLogDelivery, ListLogDeliveries, " +
 		"PutResourcePolicy, DescribeResourcePolicies, DescribeLogGroups) that Step Functions logging uses, and for " +
-		"the X-Ray tracing actions; none supports resource-level permissions. lambda:InvokeFunction names the six task functions."
+		"the X-Ray tracing actions; none supports resource-level permissions. lambda:InvokeFunction names each task function."
+	// reasonCheckAlarmsStar replaces reasonLambdaXRay on check-alarms' role when the
+	// configuration lists an alarm the stack does not create (see describeAlarmsResources):
+	// one IAM5 suppression covers the policy's "*", so its reason names both uses.
+	reasonCheckAlarmsStar = "Resource \"*\" is required by AWS for xray:PutTraceSegments and xray:PutTelemetryRecords " +
+		"(X-Ray active tracing; no resource-level permissions), and for cloudwatch:DescribeAlarms because the configuration " +
+		"lists alarms the stack does not create, which may be composite alarms: CloudWatch returns composite alarms only to " +
+		"a principal allowed DescribeAlarms on \"*\". The function describes only the configured alarm names; when every " +
+		"configured alarm is created by the stack, DescribeAlarms is scoped to their ARNs."
 	reasonFailureQueueNoDLQ = "This queue is itself the dead-letter store: it is the starter's on-failure destination for " +
 		"asynchronous invocations that failed after Lambda's retries. Nothing consumes it automatically, so it needs no " +
 		"DLQ of its own; an alarm fires when it holds a message and messages are kept 14 days."
@@ -37,9 +48,13 @@ var starRequiredActions = []string{
 	"logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
 }
 
-func addNagSuppressions(scope awscdk.Stack, tasks map[string]goFunction, sm awsstepfunctions.StateMachine, st starter) {
+func addNagSuppressions(scope awscdk.Stack, cfg *config.Config, tasks map[string]goFunction, sm awsstepfunctions.StateMachine, st starter) {
 	for _, s := range taskSpecs {
-		suppressStar(tasks[s.name].role, reasonLambdaXRay)
+		reason := reasonLambdaXRay
+		if s.describeAlarms && describeAlarmsOnStar(cfg) {
+			reason = reasonCheckAlarmsStar
+		}
+		suppressStar(tasks[s.name].role, reason)
 	}
 	suppressStar(st.role, reasonLambdaXRay)
 	suppressStar(sm.Role(), reasonStateMachineLogsXRay)

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 )
@@ -12,6 +13,11 @@ import (
 // suppression covers.
 func TestNoUnsuppressedNagFindings(t *testing.T) {
 	st, _ := synthesized(t)
+	checkNoUnsuppressedNagFindings(t, st)
+}
+
+func checkNoUnsuppressedNagFindings(t *testing.T, st awscdk.Stack) {
+	t.Helper()
 	ann := assertions.Annotations_FromStack(st)
 	match := assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))
 	for _, m := range *ann.FindError(jsii.String("*"), match) {

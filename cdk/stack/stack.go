@@ -59,7 +59,7 @@ func NewStepscalerStack(scope constructs.Construct, id string, props *Props) (aw
 	out("TableName", *table.TableName(), "DynamoDB table with leases and scaling activity")
 	out("StarterFailureQueueUrl", *starter.failures.QueueUrl(), "Alarm notifications the starter could not process")
 
-	addNagSuppressions(st, tasks, sm, starter)
+	addNagSuppressions(st, cfg, tasks, sm, starter)
 	return st, nil
 }
 

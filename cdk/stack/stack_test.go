@@ -23,11 +23,13 @@ func functionCases(t *testing.T, tmpl map[string]any) []functionCase {
 	return []functionCase{
 		{"Starter", "starter", 10, map[string]string{"STATE_MACHINE_ARN": sm, "STEPSCALER_CONFIG": "stepscaler.json"}},
 		{"AcquireLease", "acquire-lease", 10, map[string]string{"STEPSCALER_TABLE": table}},
+		{"CheckAlarms", "check-alarms", 10, map[string]string{}},
 		{"DescribeService", "describe-service", 10, map[string]string{}},
 		{"PlanScaling", "plan-scaling", 3, map[string]string{}},
 		{"UpdateDesiredCount", "update-desired-count", 10, map[string]string{}},
 		{"CheckStability", "check-stability", 10, map[string]string{}},
 		{"RecordOutcome", "record-outcome", 10, map[string]string{"STEPSCALER_TABLE": table, "ACTIVITY_RETENTION_DAYS": "42"}},
+		{"ReleaseLease", "release-lease", 10, map[string]string{"STEPSCALER_TABLE": table}},
 	}
 }
 
