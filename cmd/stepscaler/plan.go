@@ -21,8 +21,8 @@ func plan(args []string) error {
 	fs := newFlags("plan")
 	cfgPath := fs.String("config", "config/stepscaler.json", "scaling config")
 	alarmFile := fs.String("alarm", "", "the alarm notification: the SNS message, or an SNS event as Lambda receives it")
-	serviceFile := fs.String("service", "", "the service, as `aws ecs describe-services --cluster C --services S` prints it")
-	stateFile := fs.String("state", "", "optional: the service's state item (cooldowns, suspensions), as JSON or as `aws dynamodb get-item` prints it")
+	serviceFile := fs.String("service", "", "the service: the output of aws ecs describe-services --cluster C --services S")
+	stateFile := fs.String("state", "", "optional: the service's state item (cooldowns, suspensions), as JSON or as the output of aws dynamodb get-item")
 	at := fs.String("time", "", "optional: decide as of this RFC 3339 time (default now)")
 	outAlarms := fs.String("out-alarms-in-alarm", "", "optional: comma-separated scale-out alarms to treat as in ALARM")
 	if err := fs.Parse(args); err != nil {
