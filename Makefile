@@ -15,6 +15,7 @@ export PATH := $(CURDIR)/bin:$(PATH)
 
 ## demo: run a real scale-out offline (local ECS, DynamoDB, Step Functions, real bootstraps)
 demo: node_modules/.installed bin/aws-lambda-rie
+	@echo "compiling the stepscaler CLI (the first run also downloads the Go modules)..."
 	go run ./cmd/stepscaler demo
 
 ## test: everything CI runs: format, vet, ASL validation, unit, wire, workflow and CDK tests
