@@ -94,23 +94,33 @@ func ActivityID(execution string, step int) string {
 }
 
 // nextStep decides whether the execution re-evaluates its alarm for another step, and
-// how long it waits first. It goes on only after a step that succeeded and left room to
-// move, within the policy's bounds on steps and duration. The wait lets the cooldown run
-// out and the alarm see the new capacity: at least one poll interval.
+// how long it waits first: Continuation, fed the recorded step.
 func nextStep(a activity.Activity, st State, started, now time.Time) (bool, int) {
-	p := st.Policy
 	if a.StatusCode != activity.StatusSuccessful || st.Plan == nil {
 		return false, 0
 	}
-	if st.Step+1 >= max(p.MaxSteps, 1) {
+	var updatedAt *time.Time
+	if st.Update != nil {
+		updatedAt = &st.Update.UpdatedAt
+	}
+	return Continuation(st.Policy, st.Step, a.ToCount, updatedAt, started, now)
+}
+
+// Continuation is the re-evaluation rule, for a step that succeeded and left the service
+// at count to: go on only with room left to move, within the policy's bounds on steps and
+// duration, after waiting out the cooldown that step started (updatedAt, nil if it set
+// nothing) and at least one poll interval, so the alarm sees the new capacity. It returns
+// whether to go on and the wait in seconds. The backtest simulator applies it too.
+func Continuation(p scaling.Policy, step, to int, updatedAt *time.Time, started, now time.Time) (bool, int) {
+	if step+1 >= max(p.MaxSteps, 1) {
 		return false, 0
 	}
-	if (p.Direction == scaling.Out && a.ToCount >= p.MaxCapacity) || (p.Direction == scaling.In && a.ToCount <= p.MinCapacity) {
+	if (p.Direction == scaling.Out && to >= p.MaxCapacity) || (p.Direction == scaling.In && to <= p.MinCapacity) {
 		return false, 0
 	}
 	wait := max(p.PollIntervalSeconds, 1)
-	if st.Update != nil {
-		cooldownEnd := st.Update.UpdatedAt.Add(time.Duration(p.CooldownSeconds) * time.Second)
+	if updatedAt != nil {
+		cooldownEnd := updatedAt.Add(time.Duration(p.CooldownSeconds) * time.Second)
 		wait = max(wait, int(cooldownEnd.Sub(now).Seconds()+0.999))
 	}
 	deadline := started.Add(time.Duration(p.MaxDurationSeconds) * time.Second)
