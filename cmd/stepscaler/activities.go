@@ -8,11 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
 	"github.com/stepscaler/stepscaler/internal/activity"
-	"github.com/stepscaler/stepscaler/internal/scaling"
 )
 
 // describeActivities reads the activity table with the standard AWS configuration
@@ -20,24 +16,17 @@ import (
 // `aws application-autoscaling describe-scaling-activities`.
 func describeActivities(ctx context.Context, args []string) error {
 	fs := newFlags("describe-scaling-activities")
-	table := fs.String("table", os.Getenv("STEPSCALER_TABLE"), "activity table name (the stack's TableName output; default $STEPSCALER_TABLE)")
-	cluster := fs.String("cluster", "", "ECS cluster name")
-	svc := fs.String("service", "", "ECS service name")
+	svc := addServiceFlags(fs)
 	maxItems := fs.Int("max-items", 20, "how many activities to show, newest first (0: all)")
 	output := fs.String("output", "table", "output format: table or json")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *table == "" || *cluster == "" || *svc == "" {
-		fs.Usage()
-		return fmt.Errorf("--table, --cluster and --service are required")
-	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+	store, ref, err := svc.open(ctx, fs)
 	if err != nil {
-		return fmt.Errorf("load AWS configuration: %w", err)
+		return err
 	}
-	store := activity.New(dynamodb.NewFromConfig(cfg), *table)
-	acts, err := store.List(ctx, scaling.ServiceRef{Cluster: *cluster, Service: *svc}, *maxItems)
+	acts, err := store.List(ctx, ref, *maxItems)
 	if err != nil {
 		return err
 	}

@@ -12,21 +12,10 @@ import (
 // runPlan runs `stepscaler plan` with args and decodes what it prints.
 func runPlan(t *testing.T, args ...string) map[string]json.RawMessage {
 	t.Helper()
-	out, err := os.CreateTemp(t.TempDir(), "out")
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout := os.Stdout
-	os.Stdout = out
-	err = plan(args)
-	os.Stdout = stdout
-	if err != nil {
-		t.Fatalf("plan %v: %v", args, err)
-	}
-	data, _ := os.ReadFile(out.Name())
+	out := captureStdout(t, func() error { return plan(args) })
 	var got map[string]json.RawMessage
-	if err := json.Unmarshal(data, &got); err != nil {
-		t.Fatalf("plan printed no JSON: %v\n%s", err, data)
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("plan printed no JSON: %v\n%s", err, out)
 	}
 	return got
 }

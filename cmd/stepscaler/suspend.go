@@ -3,12 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
-	"github.com/stepscaler/stepscaler/internal/activity"
 	"github.com/stepscaler/stepscaler/internal/scaling"
 )
 
@@ -20,16 +15,10 @@ func suspend(ctx context.Context, args []string, suspended bool) error {
 		name, done = "suspend", "suspended"
 	}
 	fs := newFlags(name)
-	table := fs.String("table", os.Getenv("STEPSCALER_TABLE"), "activity table name (default $STEPSCALER_TABLE)")
-	cluster := fs.String("cluster", "", "ECS cluster name")
-	svc := fs.String("service", "", "ECS service name")
+	svc := addServiceFlags(fs)
 	direction := fs.String("direction", "both", "out, in or both")
 	if err := fs.Parse(args); err != nil {
 		return err
-	}
-	if *table == "" || *cluster == "" || *svc == "" {
-		fs.Usage()
-		return fmt.Errorf("--table, --cluster and --service are required")
 	}
 	var dirs []scaling.Direction
 	switch *direction {
@@ -40,12 +29,10 @@ func suspend(ctx context.Context, args []string, suspended bool) error {
 	default:
 		return fmt.Errorf("--direction must be out, in or both, got %q", *direction)
 	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+	store, ref, err := svc.open(ctx, fs)
 	if err != nil {
-		return fmt.Errorf("load AWS configuration: %w", err)
+		return err
 	}
-	store := activity.New(dynamodb.NewFromConfig(cfg), *table)
-	ref := scaling.ServiceRef{Cluster: *cluster, Service: *svc}
 	for _, d := range dirs {
 		if err := store.SetSuspended(ctx, ref, d, suspended); err != nil {
 			return err

@@ -2,20 +2,8 @@
 // "Describe ECS service" state.
 package main
 
-import (
-	"context"
-	"log/slog"
-
-	"github.com/aws/aws-lambda-go/lambda"
-
-	"github.com/stepscaler/stepscaler/internal/lambdaenv"
-	"github.com/stepscaler/stepscaler/internal/workflow"
-)
+import "github.com/stepscaler/stepscaler/internal/workflow"
 
 func main() {
-	h, err := workflow.FromEnvironment(context.Background(), workflow.Needs{ECS: true})
-	if err != nil {
-		lambdaenv.Fatal(slog.Default(), err)
-	}
-	lambda.Start(h.DescribeService)
+	workflow.Start(workflow.Needs{ECS: true}, func(h *workflow.Handlers) any { return h.DescribeService })
 }

@@ -1,21 +1,9 @@
 // Command record-outcome is the Lambda function behind the Scale state machine's
-// "Record outcome" and "Record failure" state.
+// "Record outcome" and "Record failure" states.
 package main
 
-import (
-	"context"
-	"log/slog"
-
-	"github.com/aws/aws-lambda-go/lambda"
-
-	"github.com/stepscaler/stepscaler/internal/lambdaenv"
-	"github.com/stepscaler/stepscaler/internal/workflow"
-)
+import "github.com/stepscaler/stepscaler/internal/workflow"
 
 func main() {
-	h, err := workflow.FromEnvironment(context.Background(), workflow.Needs{Store: true})
-	if err != nil {
-		lambdaenv.Fatal(slog.Default(), err)
-	}
-	lambda.Start(h.RecordOutcome)
+	workflow.Start(workflow.Needs{Store: true}, func(h *workflow.Handlers) any { return h.RecordOutcome })
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -47,4 +48,15 @@ func FromEnvironment(ctx context.Context, needs Needs) (*Handlers, error) {
 		h.Store = activity.New(dynamodb.NewFromConfig(cfg), table)
 	}
 	return h, nil
+}
+
+// Start runs one function's step: it wires the clients the step needs from the
+// environment (failing the cold start loudly if it cannot) and hands the step's handler,
+// chosen by pick, to the Lambda runtime.
+func Start(needs Needs, pick func(*Handlers) any) {
+	h, err := FromEnvironment(context.Background(), needs)
+	if err != nil {
+		lambdaenv.Fatal(lambdaenv.Logger(), err)
+	}
+	lambda.Start(pick(h))
 }

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/sivchari/kumo"
+
+	"github.com/stepscaler/stepscaler/internal/activity"
+	"github.com/stepscaler/stepscaler/internal/scaling"
+)
+
+// The operator commands use the standard AWS configuration; here it points them at
+// kumo's DynamoDB through AWS_ENDPOINT_URL_DYNAMODB, as a user's profile points them at AWS.
+func TestSuspendResumeAndListActivities(t *testing.T) {
+	srv := kumo.NewServer()
+	t.Cleanup(srv.Close)
+	for k, v := range map[string]string{
+		"AWS_ENDPOINT_URL_DYNAMODB": srv.URL, "AWS_REGION": "us-east-1",
+		"AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "SECRET",
+		"AWS_CONFIG_FILE": os.DevNull, "AWS_SHARED_CREDENTIALS_FILE": os.DevNull, "AWS_PROFILE": "",
+	} {
+		t.Setenv(k, v)
+	}
+	ctx := context.Background()
+	db := dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
+		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")})
+	table := "cli-" + t.Name()
+	if err := activity.CreateTable(ctx, db, table); err != nil {
+		t.Fatal(err)
+	}
+	store := activity.New(db, table)
+	web := scaling.ServiceRef{Cluster: "prod", Service: "web"}
+	args := []string{"--table", table, "--cluster", "prod", "--service", "web"}
+
+	if err := suspend(ctx, append(args, "--direction", "in"), true); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := store.State(ctx, web); !st.SuspendedIn || st.SuspendedOut {
+		t.Fatalf("after suspend --direction in: %+v", st)
+	}
+	if err := suspend(ctx, args, false); err != nil { // both
+		t.Fatal(err)
+	}
+	if st, _ := store.State(ctx, web); st.SuspendedIn || st.SuspendedOut {
+		t.Fatalf("after resume: %+v", st)
+	}
+	if err := suspend(ctx, append(args, "--direction", "sideways"), true); err == nil || !strings.Contains(err.Error(), "sideways") {
+		t.Errorf("bad direction: %v", err)
+	}
+	if err := suspend(ctx, []string{"--cluster", "prod"}, true); err == nil {
+		t.Error("missing --table and --service accepted")
+	}
+
+	if err := store.Put(ctx, web, activity.Activity{ActivityID: "exec-1", ResourceID: web.ResourceID(), StatusCode: activity.StatusSuccessful}, 0); err != nil {
+		t.Fatal(err)
+	}
+	out := captureStdout(t, func() error { return describeActivities(ctx, append(args, "--output", "json")) })
+	if !strings.Contains(out, `"ActivityId": "exec-1"`) || !strings.Contains(out, `"ScalingActivities"`) {
+		t.Errorf("describe-scaling-activities printed:\n%s", out)
+	}
+}
+
+func captureStdout(t *testing.T, f func() error) string {
+	t.Helper()
+	tmp, err := os.CreateTemp(t.TempDir(), "stdout")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout := os.Stdout
+	os.Stdout = tmp
+	err = f()
+	os.Stdout = stdout
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(tmp.Name())
+	return string(data)
+}
