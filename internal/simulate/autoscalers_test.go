@@ -1,0 +1,245 @@
+package simulate
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stepscaler/stepscaler/internal/config"
+	"github.com/stepscaler/stepscaler/internal/scaling"
+)
+
+// desiredByMinute lists a run's desired count minute by minute.
+func desiredByMinute(r Result) []int {
+	d := make([]int, len(r.Samples))
+	for i, s := range r.Samples {
+		d[i] = s.Desired
+	}
+	return d
+}
+
+func TestOracleStepUp(t *testing.T) {
+	r := mustRun(t, stepUp(), testSetup(), &Oracle{})
+	m := r.Measures
+	if m.UnderTaskMinutes != 0 || m.OverTaskMinutes != 0 || m.ViolationMinutes != 0 || m.Rises != 0 {
+		t.Errorf("oracle measures = %+v, want no under- or over-provisioning", m)
+	}
+	// It raises desiredCount one startup delay early, and lowers it on time.
+	if m.ScalingActions != 2 || sampleAt(t, r, 9).Desired != 8 || sampleAt(t, r, 8).Desired != 2 || sampleAt(t, r, 50).Desired != 2 {
+		t.Errorf("oracle desired by minute %v", desiredByMinute(r))
+	}
+}
+
+func TestSeedStallsInAlarm(t *testing.T) {
+	st := testStepscaler(t)
+	r := mustRun(t, stepUp(), testSetup(), &Seed{Policies: st.Policies})
+	// One transition into ALARM at minute 11, one task; the alarm then stays in ALARM.
+	for m := 11; m < 50; m++ {
+		if d := sampleAt(t, r, m).Desired; d != 3 {
+			t.Fatalf("minute %d: desired %d, want 3 while the alarm stays in ALARM; by minute %v", m, d, desiredByMinute(r))
+		}
+	}
+	if r.Measures.ScalingActions != 1 || r.Measures.TimeToCapacity.Unreached != 1 {
+		t.Errorf("measures %+v, want one action and the rise to 8 never met", r.Measures)
+	}
+}
+
+func TestStepscalerKeepsClimbingInAlarm(t *testing.T) {
+	st := testStepscaler(t)
+	// The load until the drop: one notification, then re-evaluation while in ALARM.
+	r := mustRun(t, minuteTrace(seg{10, 20}, seg{40, 80}), testSetup(), st)
+	if r.Notes["executions"] != 1 || r.Notes["steps"] < 6 {
+		t.Errorf("notes %v, want one execution taking at least the 6 steps from 2 to 8", r.Notes)
+	}
+	// Each step: update, a minute until the task serves, the stability poll, the rest of
+	// the cooldown (none left), one poll interval: 75 s.
+	want := map[int]int{10: 2, 11: 3, 12: 3, 13: 4, 14: 5, 15: 6, 16: 7, 17: 7}
+	for m, d := range want {
+		if got := sampleAt(t, r, m).Desired; got != d {
+			t.Errorf("minute %d: desired %d, want %d; by minute %v", m, got, d, desiredByMinute(r))
+		}
+	}
+	if last := r.Samples[len(r.Samples)-1]; last.Running < 8 || r.Measures.TimeToCapacity.Unreached != 0 {
+		t.Errorf("running %d at the end, %+v; want the need of 8 reached", last.Running, r.Measures.TimeToCapacity)
+	}
+}
+
+func TestAASStepScalingClimbsEachMinute(t *testing.T) {
+	st := testStepscaler(t)
+	r := mustRun(t, stepUp(), testSetup(), &AASStepScaling{Policies: st.Policies})
+	for k := range 7 {
+		if got := sampleAt(t, r, 11+k).Desired; got != 3+k {
+			t.Fatalf("minute %d: desired %d, want %d; by minute %v", 11+k, got, 3+k, desiredByMinute(r))
+		}
+	}
+	// The data lag a minute behind the tasks, so it overshoots by one, then stops.
+	if got := sampleAt(t, r, 30).Desired; got != 9 {
+		t.Errorf("minute 30: desired %d, want 9", got)
+	}
+}
+
+func TestAASStepScalingCooldownCountsAddedCapacity(t *testing.T) {
+	st := testStepscaler(t)
+	for i := range st.Policies {
+		st.Policies[i].Policy.CooldownSeconds = 300
+	}
+	r := mustRun(t, stepUp(), testSetup(), &AASStepScaling{Policies: st.Policies})
+	// +1 at minute 11; during the cooldown the same step counts from 2 and adds nothing;
+	// the next comes when the cooldown ends, five minutes later.
+	want := map[int]int{11: 3, 12: 3, 15: 3, 16: 4, 20: 4, 21: 5}
+	for m, d := range want {
+		if got := sampleAt(t, r, m).Desired; got != d {
+			t.Errorf("minute %d: desired %d, want %d; by minute %v", m, got, d, desiredByMinute(r))
+		}
+	}
+	if r.Notes["not scaled: "+scaling.CooldownActive] == 0 {
+		t.Errorf("notes %v, want cooldowns", r.Notes)
+	}
+}
+
+func TestTargetTrackingAfterThreeMinutes(t *testing.T) {
+	setup := testSetup()
+	setup.Max = 20
+	// 6 rps a task before the step (below the target of 7, not 15 minutes below 6.3).
+	r := mustRun(t, minuteTrace(seg{10, 12}, seg{20, 80}, seg{30, 12}), setup, NewAASTargetTracking(7))
+	// Three one-minute datapoints of 40 above 7: at minute 13, ceil(2 × 40 / 7) = 12.
+	if sampleAt(t, r, 12).Desired != 2 || sampleAt(t, r, 13).Desired != 12 {
+		t.Errorf("desired by minute %v, want 2 until minute 13, then 12", desiredByMinute(r))
+	}
+	// After the drop, 15 minutes below 90% of the target, then at most 10% (one task)
+	// every scale-in cooldown of 5 minutes.
+	want := map[int]int{44: 12, 45: 11, 49: 11, 50: 10, 55: 9}
+	for m, d := range want {
+		if got := sampleAt(t, r, m).Desired; got != d {
+			t.Errorf("minute %d: desired %d, want %d; by minute %v", m, got, d, desiredByMinute(r))
+		}
+	}
+}
+
+func TestHPAHoldsAfterDrop(t *testing.T) {
+	setup := testSetup()
+	setup.Max = 20
+	r := mustRun(t, minuteTrace(seg{10, 12}, seg{20, 80}, seg{30, 12}), setup, NewHPA(7))
+	// Up at the first syncs after the step: +4 (the Pods policy beats 100% of 2), then to
+	// ceil(80 / 7) = 12 counting the starting tasks as idle.
+	if sampleAt(t, r, 10).Desired != 2 || sampleAt(t, r, 11).Desired != 12 {
+		t.Errorf("desired by minute %v, want 12 from minute 11", desiredByMinute(r))
+	}
+	// The drop at minute 30: the highest recommendation of the last 300 s holds 12 until
+	// the last one made before the drop (at 30:00) leaves the window at 35:00.
+	for m := 30; m < 35; m++ {
+		if got := sampleAt(t, r, m).Desired; got != 12 {
+			t.Fatalf("minute %d: desired %d, want 12 held; by minute %v", m, got, desiredByMinute(r))
+		}
+	}
+	if got := sampleAt(t, r, 35).Desired; got != 2 {
+		t.Errorf("minute 35: desired %d, want 2", got)
+	}
+}
+
+func TestHPAReplicas(t *testing.T) {
+	r := &hpaRun{h: *NewHPA(10), target: 10}
+	tests := []struct {
+		name                string
+		cur, ready, unready int
+		metric              float64
+		want                int
+	}{
+		{"double", 4, 4, 0, 20, 8},
+		{"within tolerance", 4, 4, 0, 10.9, 4},
+		{"just outside", 10, 10, 0, 11.5, 12},
+		{"scale down", 8, 8, 0, 2.5, 2},
+		{"unready count as idle: 4 ready at 30, 4 starting", 8, 4, 4, 30, 12},
+		{"unready absorb the load", 8, 4, 4, 15, 8},
+		{"unready ignored when scaling down", 8, 4, 4, 5, 2},
+	}
+	for _, tt := range tests {
+		if got := r.replicas(tt.cur, tt.ready, tt.unready, tt.metric); got != tt.want {
+			t.Errorf("%s: replicas = %d, want %d", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestStepscalerScalingInProgress(t *testing.T) {
+	out := scaling.Policy{AlarmName: "high", Direction: scaling.Out, Adjustment: 1, CooldownSeconds: 60, MaxSteps: 1}
+	higher := out
+	higher.AlarmName, higher.Adjustment = "higher", 3
+	st, err := NewStepscaler([]scaling.Policy{out, higher}, map[string]AlarmSpec{
+		"high":   {Threshold: 10, ComparisonOperator: GreaterThanThreshold, EvaluationPeriods: 1},
+		"higher": {Threshold: 20, ComparisonOperator: GreaterThanThreshold, EvaluationPeriods: 1},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Policies[0].Policy.PollIntervalSeconds != 15 || st.Policies[0].Policy.OutAlarms[0] != "higher" {
+		t.Errorf("defaults not applied: %+v", st.Policies[0].Policy)
+	}
+	r := mustRun(t, stepUp(), testSetup(), st)
+	// Both alarms go into ALARM at minute 11: the first takes the lease, the second's
+	// execution is recorded as not scaled and that transition is lost.
+	if r.Notes["not scaled: "+scaling.ScalingInProgress] != 1 || sampleAt(t, r, 11).Desired != 3 {
+		t.Errorf("notes %v, desired by minute %v", r.Notes, desiredByMinute(r))
+	}
+}
+
+func TestStepscalerDryRunNeverApplies(t *testing.T) {
+	st := testStepscaler(t)
+	for i := range st.Policies {
+		st.Policies[i].Policy.DryRun = true
+	}
+	r := mustRun(t, stepUp(), testSetup(), st)
+	if r.Measures.ScalingActions != 0 || r.Notes["dry run: would scale"] != 1 {
+		t.Errorf("dry run: %d actions, notes %v", r.Measures.ScalingActions, r.Notes)
+	}
+}
+
+func TestStepscalerUnfulfilled(t *testing.T) {
+	st := testStepscaler(t)
+	for i := range st.Policies {
+		st.Policies[i].Policy.StabilizationTimeoutSeconds = 60
+	}
+	setup := testSetup()
+	setup.StartupDelay = 3 * time.Minute
+	r := mustRun(t, stepUp(), setup, st)
+	// The step's task is still starting at the deadline: the execution ends Unfulfilled
+	// and does not re-evaluate, but the task still comes.
+	if r.Notes["unfulfilled: TimedOut"] == 0 || sampleAt(t, r, 14).Running != 3 {
+		t.Errorf("notes %v, desired by minute %v", r.Notes, desiredByMinute(r))
+	}
+}
+
+func TestStepscalerFromConfig(t *testing.T) {
+	cfg, err := config.Load("../../config/stepscaler.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := StepscalerFromConfig(cfg, "prod/web", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Policies) != 2 || st.Name() != "stepscaler prod/web" {
+		t.Fatalf("policies %+v", st.Policies)
+	}
+	high := st.Policies[0]
+	if high.Alarm.Threshold != 70 || high.Alarm.EvaluationPeriods != 3 || high.Alarm.DatapointsToAlarm != 2 ||
+		high.Alarm.Period != time.Minute || high.Alarm.ComparisonOperator != GreaterThanOrEqualToThreshold || len(high.Policy.StepAdjustments) != 3 {
+		t.Errorf("web-cpu-high: %+v", high)
+	}
+	if minC, maxC := st.Bounds(); minC != 2 || maxC != 20 {
+		t.Errorf("bounds %d, %d", minC, maxC)
+	}
+
+	// The worker's queue-empty alarm has no metric block: its definition must be given.
+	if _, err := StepscalerFromConfig(cfg, "worker", nil); err == nil || !strings.Contains(err.Error(), "alarm stepscaler-worker-queue-empty: no alarm definition") {
+		t.Errorf("error = %v", err)
+	}
+	st, err = StepscalerFromConfig(cfg, "worker", map[string]AlarmSpec{
+		"stepscaler-worker-queue-empty": {Threshold: 1, ComparisonOperator: LessThanThreshold, EvaluationPeriods: 5},
+	})
+	if err != nil || len(st.Policies) != 2 || !st.Policies[0].Policy.DryRun {
+		t.Fatalf("worker: %v, %+v", err, st)
+	}
+	if _, err := StepscalerFromConfig(cfg, "api", nil); err == nil || !strings.Contains(err.Error(), "have prod/web, prod/worker") {
+		t.Errorf("unknown service: %v", err)
+	}
+}
