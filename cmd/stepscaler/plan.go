@@ -12,6 +12,7 @@ import (
 	"github.com/stepscaler/stepscaler/internal/config"
 	"github.com/stepscaler/stepscaler/internal/scaling"
 	"github.com/stepscaler/stepscaler/internal/service"
+	"github.com/stepscaler/stepscaler/internal/starter"
 	"github.com/stepscaler/stepscaler/internal/workflow"
 )
 
@@ -67,7 +68,7 @@ func plan(args []string) error {
 		Lease:   activity.Lease{Acquired: true, State: state},
 		AlarmState: workflow.AlarmState{
 			AlarmName: n.AlarmName, State: string(n.NewState), InAlarm: true,
-			Metric: breachOf(n), OutAlarmsInAlarm: splitList(*outAlarms),
+			Metric: starter.Breach(n), OutAlarmsInAlarm: splitList(*outAlarms),
 		},
 	}
 	d := workflow.Decide(req, now)
@@ -100,13 +101,6 @@ func readNotification(path string) (alarm.Notification, error) {
 		return alarm.Notification{}, fmt.Errorf("%s: %w", path, err)
 	}
 	return n, nil
-}
-
-func breachOf(n alarm.Notification) *scaling.MetricValue {
-	if len(n.Datapoints) == 0 || n.Threshold == nil {
-		return nil
-	}
-	return &scaling.MetricValue{Value: n.Datapoints[0].Value, Threshold: *n.Threshold}
 }
 
 // describeServicesOutput is `aws ecs describe-services` output: the API's JSON, which

@@ -253,6 +253,23 @@ func (a *Alarm) EnteredAlarm() bool { return a.changed && a.state == StateAlarm 
 // range held none.
 func (a *Alarm) Newest() (value float64, ok bool) { return a.newest, a.hasNewest }
 
+// Breach is the value a step policy sizes its step from: the average of the real
+// datapoints in the alarm's evaluation periods (Application Auto Scaling's
+// MetricAggregationType, Average by default). ok is false when they hold none.
+func (a *Alarm) Breach() (value float64, ok bool) {
+	n := min(a.spec.EvaluationPeriods, len(a.dps))
+	sum, count := 0.0, 0
+	for _, dp := range a.dps[len(a.dps)-n:] {
+		if !dp.missing {
+			sum, count = sum+dp.value, count+1
+		}
+	}
+	if count == 0 {
+		return 0, false
+	}
+	return sum / float64(count), true
+}
+
 // evaluateAt evaluates the alarm over the periods that end at tick k.
 func (a *Alarm) evaluateAt(k int, m *series) {
 	r := a.spec.evaluationRange()

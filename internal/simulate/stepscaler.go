@@ -172,13 +172,15 @@ type stepscalerRun struct {
 // execution is one Scale state machine execution, between its states.
 type execution struct {
 	policy  int
-	step    int
+	step    int // evaluations so far
+	scaled  int // of which scaled the service: what maxSteps bounds
 	started time.Time
 	// lease is the lease as acquired, with the state item read then: the state machine
 	// passes this same lease to every step's plan ("Next step" in the ASL).
 	lease   activity.Lease
 	due     time.Time // when the next state runs
 	waiting bool      // in the stability loop
+	between bool      // waiting between steps, the lease given back
 	plan    scaling.Decision
 	update  workflow.UpdateResult
 }
@@ -190,8 +192,10 @@ func (r *stepscalerRun) Step(s *Sim) {
 			continue
 		}
 		// The starter starts an execution per notification; one that finds the lease held
-		// is recorded as not scaled, and the transition is not seen again.
-		if r.exec != nil {
+		// is recorded as not scaled, and the transition is not seen again. An execution
+		// waiting between steps has given the lease back: the new one takes it, and the
+		// waiting one, finding it taken at its next step, ends.
+		if r.exec != nil && !r.exec.between {
 			s.Note("not scaled: " + scaling.ScalingInProgress)
 			continue
 		}
@@ -218,6 +222,10 @@ func (r *stepscalerRun) advance(s *Sim) {
 func (r *stepscalerRun) planStep(s *Sim) {
 	e, now := r.exec, s.Now()
 	p, a := r.policies[e.policy], r.alarms[e.policy]
+	// Every step takes the lease again ("Next step" → "Acquire scaling lease"), reading
+	// the state item as it is now.
+	e.between = false
+	e.lease.State = r.state
 	// The first step acts on the notification; later ones only while CloudWatch still
 	// reports ALARM.
 	if e.step > 0 && a.State() != StateAlarm {
@@ -225,7 +233,7 @@ func (r *stepscalerRun) planStep(s *Sim) {
 		return
 	}
 	var metric *scaling.MetricValue
-	if v, ok := a.Newest(); ok {
+	if v, ok := a.Breach(); ok {
 		metric = &scaling.MetricValue{Value: v, Threshold: a.Spec().Threshold}
 	}
 	// "Read alarm states" lists the policy's outAlarms that are in ALARM; alarms the
@@ -253,7 +261,16 @@ func (r *stepscalerRun) planStep(s *Sim) {
 			code = d.NotScaledReasons[0].Code
 		}
 		s.Note("not scaled: " + code)
-		r.exec = nil
+		// As "Record outcome" does: a reason that may pass (cooldown, breach below the
+		// steps) keeps the execution watching the alarm; a bound ends it.
+		cont, wait := workflow.KeepWatching(p, d, e.started, now)
+		if !cont {
+			r.exec = nil
+			return
+		}
+		e.step++
+		e.between = true
+		e.due = now.Add(time.Duration(wait) * time.Second)
 		return
 	case d.DryRun:
 		s.Note("dry run: would scale")
@@ -285,12 +302,14 @@ func (r *stepscalerRun) checkStability(s *Sim) {
 		return
 	}
 	updated := e.update.UpdatedAt
-	cont, wait := workflow.Continuation(p, e.step, e.plan.To, &updated, e.started, now)
+	cont, wait := workflow.Continuation(p, e.scaled, e.plan.To, &updated, e.started, now)
 	if !cont {
 		r.exec = nil
 		return
 	}
 	e.step++
+	e.scaled++
+	e.between = true
 	e.waiting, e.due = false, now.Add(time.Duration(wait)*time.Second)
 }
 

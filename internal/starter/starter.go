@@ -95,7 +95,7 @@ func (s *Starter) one(ctx context.Context, messageID, message string) (Result, e
 			Name: n.AlarmName, ARN: n.AlarmARN, Region: n.Region, AccountID: n.AccountID,
 			NewState: string(n.NewState), OldState: string(n.OldState), Reason: n.Reason,
 			StateChangeTime: n.StateChangeTime.UTC(),
-			Metric:          breach(n),
+			Metric:          Breach(n),
 		},
 		Service: target.Service,
 		Policy:  target.Policy,
@@ -147,11 +147,16 @@ func (s *Starter) reject(messageID, alarmName, msg string, err error) {
 	s.Log.Error(msg, attrs...)
 }
 
-// breach is the newest datapoint the notification quotes, with the alarm's threshold:
-// what a step or proportional policy sizes its first step from.
-func breach(n alarm.Notification) *scaling.MetricValue {
-	if len(n.Datapoints) == 0 || n.Threshold == nil {
+// Breach is the average of the datapoints the notification quotes (Application Auto
+// Scaling's default MetricAggregationType), with the alarm's threshold: what a step or
+// proportional policy sizes its first step from.
+func Breach(n alarm.Notification) *scaling.MetricValue {
+	if n.Threshold == nil {
 		return nil
 	}
-	return &scaling.MetricValue{Value: n.Datapoints[0].Value, Threshold: *n.Threshold}
+	values := make([]float64, len(n.Datapoints))
+	for i, dp := range n.Datapoints {
+		values[i] = dp.Value
+	}
+	return scaling.Aggregate(values, *n.Threshold)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
@@ -73,56 +72,47 @@ func alarmState(req AlarmCheckRequest, metrics []cwtypes.MetricAlarm, composites
 	return st
 }
 
-// metricValue reads the newest datapoint behind an alarm's state: from StateReasonData
+// metricValue reads the breach behind an alarm's state: the average of its datapoints
+// (Application Auto Scaling's default MetricAggregationType), from StateReasonData
 // (structured, as AWS returns it), else from the StateReason prose.
 func metricValue(m cwtypes.MetricAlarm) *scaling.MetricValue {
+	values, ok := reasonDataValues(aws.ToString(m.StateReasonData))
 	threshold := m.Threshold
-	if v, ok := reasonDataValue(aws.ToString(m.StateReasonData)); ok {
-		if threshold == nil {
-			return nil
+	if !ok {
+		dps, quoted := alarm.ParseReason(aws.ToString(m.StateReason))
+		for _, dp := range dps {
+			values = append(values, dp.Value)
 		}
-		return &scaling.MetricValue{Value: v, Threshold: *threshold}
+		if threshold == nil {
+			threshold = quoted
+		}
 	}
-	dps, quoted := alarm.ParseReason(aws.ToString(m.StateReason))
 	if threshold == nil {
-		threshold = quoted
-	}
-	if len(dps) == 0 || threshold == nil {
 		return nil
 	}
-	return &scaling.MetricValue{Value: dps[0].Value, Threshold: *threshold}
+	return scaling.Aggregate(values, *threshold)
 }
 
-// reasonDataValue takes the newest evaluated datapoint of a StateReasonData document,
-// or the last of recentDatapoints when no evaluated ones are listed.
-func reasonDataValue(data string) (float64, bool) {
+// reasonDataValues takes the datapoints of a StateReasonData document: the evaluated
+// ones that have a value, else recentDatapoints.
+func reasonDataValues(data string) ([]float64, bool) {
 	var d struct {
 		RecentDatapoints    []float64 `json:"recentDatapoints"`
 		EvaluatedDatapoints []struct {
-			Timestamp string   `json:"timestamp"`
-			Value     *float64 `json:"value"`
+			Value *float64 `json:"value"`
 		} `json:"evaluatedDatapoints"`
 	}
 	if data == "" || json.Unmarshal([]byte(data), &d) != nil {
-		return 0, false
+		return nil, false
 	}
-	var newest time.Time
-	var value *float64
+	var values []float64
 	for _, e := range d.EvaluatedDatapoints {
-		// CloudWatch writes these as 2026-11-27T10:01:00.000+0000: no colon in the offset.
-		at, err := time.Parse("2006-01-02T15:04:05.000-0700", e.Timestamp)
-		if err != nil {
-			at, err = time.Parse(time.RFC3339Nano, e.Timestamp)
-		}
-		if err == nil && e.Value != nil && (value == nil || at.After(newest)) {
-			newest, value = at, e.Value
+		if e.Value != nil {
+			values = append(values, *e.Value)
 		}
 	}
-	if value != nil {
-		return *value, true
+	if len(values) == 0 {
+		values = d.RecentDatapoints
 	}
-	if n := len(d.RecentDatapoints); n > 0 {
-		return d.RecentDatapoints[n-1], true
-	}
-	return 0, false
+	return values, len(values) > 0
 }

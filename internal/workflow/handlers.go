@@ -158,8 +158,11 @@ func (h *Handlers) RecordOutcome(ctx context.Context, req RecordRequest) (Outcom
 	}
 	now := h.now()
 	act := BuildActivity(req, now)
-	if err := h.Store.Put(ctx, st.Service, act, h.Retention); err != nil {
-		return Outcome{}, classify(err, "record activity")
+	nx := nextStep(act, st, req.Execution.StartTime, now)
+	if nx.record {
+		if err := h.Store.Put(ctx, st.Service, act, h.Retention); err != nil {
+			return Outcome{}, classify(err, "record activity")
+		}
 	}
 	if st.Update != nil && st.Plan != nil {
 		// The step's base, not its start: a step repeated within the cooldown then asks
@@ -169,10 +172,11 @@ func (h *Handlers) RecordOutcome(ctx context.Context, req RecordRequest) (Outcom
 		}
 	}
 	out := outcomeOf(act, st)
-	out.Continue, out.WaitSeconds = nextStep(act, st, req.Execution.StartTime, now)
-	out.NextStep = st.Step + 1
-	held := st.Lease != nil && st.Lease.Acquired
-	if held && !out.Continue {
+	out.Continue, out.WaitSeconds, out.ScaledSteps, out.NextStep = nx.cont, nx.wait, nx.scaledSteps, st.Step+1
+	if !nx.record {
+		out.ActivityID = ""
+	}
+	if nx.release {
 		if err := h.Store.Release(ctx, st.Service, req.Execution.Name); err != nil {
 			return Outcome{}, classify(err, "release lease")
 		}

@@ -93,26 +93,87 @@ func ActivityID(execution string, step int) string {
 	return fmt.Sprintf("%s-step-%d", execution, step)
 }
 
-// nextStep decides whether the execution re-evaluates its alarm for another step, and
-// how long it waits first: Continuation, fed the recorded step.
-func nextStep(a activity.Activity, st State, started, now time.Time) (bool, int) {
-	if a.StatusCode != activity.StatusSuccessful || st.Plan == nil {
+// next is what follows a recorded step.
+type next struct {
+	cont        bool
+	wait        int
+	scaledSteps int
+	// record is false for a re-evaluation that changed nothing for a reason that may
+	// pass, or found another execution scaling the service: the execution history shows
+	// it, the activity log keeps to real decisions.
+	record bool
+	// release says to give the lease back now. It is held only while a step is in
+	// flight (plan, update, stability): between steps another alarm's execution may act
+	// on the service (a scale-out must not wait for a scale-in's cooldown), and the loop
+	// takes the lease again before its next step.
+	release bool
+}
+
+// nextStep decides whether the execution re-evaluates its alarm, how long it waits
+// first, and whether this step is worth an activity record.
+func nextStep(a activity.Activity, st State, started, now time.Time) next {
+	n := next{scaledSteps: st.ScaledSteps, record: true}
+	held := st.Lease != nil && st.Lease.Acquired
+	switch {
+	case !held:
+		// Another execution took the service while this one was watching: it acts now.
+		n.record = st.Step == 0
+	case st.Error != nil || st.Plan == nil:
+	case a.StatusCode == activity.StatusSuccessful && st.Update != nil:
+		n.scaledSteps++
+		n.cont, n.wait = Continuation(st.Policy, st.ScaledSteps, a.ToCount, &st.Update.UpdatedAt, started, now)
+	case a.StatusCode == StatusNotScaled:
+		n.cont, n.wait = KeepWatching(st.Policy, *st.Plan, started, now)
+		n.record = !(n.cont && st.Step > 0)
+	}
+	n.release = held
+	return n
+}
+
+// transient are the not-scaled reasons that may pass while the alarm stays in ALARM.
+var transient = map[string]bool{
+	scaling.CooldownActive:                true,
+	scaling.AlreadyAtDesiredCapacity:      true, // e.g. the breach fell below every step
+	scaling.WithinTolerance:               true,
+	scaling.NoMetricValue:                 true,
+	scaling.DeploymentInProgress:          true,
+	scaling.ScaleInBlockedByScaleOutAlarm: true,
+}
+
+// evaluationInterval is how often CloudWatch evaluates an alarm: waiting less to read it
+// again learns nothing new.
+const evaluationInterval = 60
+
+// KeepWatching is the rule after a decision that changed nothing: while the reason may
+// pass (a cooldown running out, a breach that dipped below the steps while the alarm
+// stayed in ALARM), keep reading the alarm once a minute, as Application Auto Scaling
+// invokes a policy every minute while its alarm is in ALARM. A bound (at max or min,
+// suspended, dry run) ends the execution. Without this, an alarm that stays in ALARM
+// after such a decision would never notify again and the service would stay short.
+func KeepWatching(p scaling.Policy, d scaling.Decision, started, now time.Time) (bool, int) {
+	if d.Scale || len(d.NotScaledReasons) == 0 {
 		return false, 0
 	}
-	var updatedAt *time.Time
-	if st.Update != nil {
-		updatedAt = &st.Update.UpdatedAt
+	for _, r := range d.NotScaledReasons {
+		if !transient[r.Code] {
+			return false, 0
+		}
 	}
-	return Continuation(st.Policy, st.Step, a.ToCount, updatedAt, started, now)
+	wait := max(p.PollIntervalSeconds, evaluationInterval)
+	deadline := started.Add(time.Duration(p.MaxDurationSeconds) * time.Second)
+	if p.MaxDurationSeconds <= 0 || now.Add(time.Duration(wait)*time.Second).After(deadline) {
+		return false, 0
+	}
+	return true, wait
 }
 
 // Continuation is the re-evaluation rule, for a step that succeeded and left the service
-// at count to: go on only with room left to move, within the policy's bounds on steps and
-// duration, after waiting out the cooldown that step started (updatedAt, nil if it set
+// at count to (scaled is how many steps scaled before it): go on only with room left to
+// move, within the policy's bounds on steps and duration, after waiting out the cooldown that step started (updatedAt, nil if it set
 // nothing) and at least one poll interval, so the alarm sees the new capacity. It returns
 // whether to go on and the wait in seconds. The backtest simulator applies it too.
-func Continuation(p scaling.Policy, step, to int, updatedAt *time.Time, started, now time.Time) (bool, int) {
-	if step+1 >= max(p.MaxSteps, 1) {
+func Continuation(p scaling.Policy, scaled, to int, updatedAt *time.Time, started, now time.Time) (bool, int) {
+	if scaled+1 >= max(p.MaxSteps, 1) {
 		return false, 0
 	}
 	if (p.Direction == scaling.Out && to >= p.MaxCapacity) || (p.Direction == scaling.In && to <= p.MinCapacity) {

@@ -89,35 +89,62 @@ func TestNextStep(t *testing.T) {
 		CooldownSeconds: 60, MaxSteps: 5, MaxDurationSeconds: 3600}
 	ok := activity.Activity{StatusCode: activity.StatusSuccessful, FromCount: 2, ToCount: 3}
 	state := func(mod func(*State)) State {
-		s := State{Input: Input{Policy: policy, Step: 1}, Plan: &scaling.Decision{Scale: true, From: 2, To: 3},
+		s := State{Input: Input{Policy: policy, Step: 1, ScaledSteps: 1}, Lease: &activity.Lease{Acquired: true},
+			Plan:   &scaling.Decision{Scale: true, From: 2, To: 3},
 			Update: &UpdateResult{DesiredCount: 3, UpdatedAt: now.Add(-20 * time.Second)}}
 		if mod != nil {
 			mod(&s)
 		}
 		return s
 	}
+	held := func(code string) func(*State) {
+		return func(s *State) {
+			s.Update = nil
+			s.Plan = &scaling.Decision{From: 3, To: 3, NotScaledReasons: []scaling.NotScaledReason{{Code: code}}}
+		}
+	}
+	notScaled := activity.Activity{StatusCode: StatusNotScaled, FromCount: 3, ToCount: 3}
 	tests := []struct {
-		name string
-		act  activity.Activity
-		st   State
-		cont bool
-		wait int
+		name   string
+		act    activity.Activity
+		st     State
+		cont   bool
+		wait   int
+		scaled int
+		record bool
 	}{
-		{"after a successful step, wait out the cooldown", ok, state(nil), true, 40},
-		{"at least one poll interval", ok, state(func(s *State) { s.Policy.CooldownSeconds = 0 }), true, 15},
-		{"not after a failure", activity.Activity{StatusCode: activity.StatusFailed, ToCount: 3}, state(nil), false, 0},
-		{"not after a not-scaled step", activity.Activity{StatusCode: StatusNotScaled, FromCount: 3, ToCount: 3}, state(nil), false, 0},
-		{"not at max", activity.Activity{StatusCode: activity.StatusSuccessful, ToCount: 10}, state(nil), false, 0},
+		{"after a successful step, wait out the cooldown", ok, state(nil), true, 40, 2, true},
+		{"at least one poll interval", ok, state(func(s *State) { s.Policy.CooldownSeconds = 0 }), true, 15, 2, true},
+		{"not after a failure", activity.Activity{StatusCode: activity.StatusFailed, ToCount: 3}, state(nil), false, 0, 1, true},
+		{"not at max", activity.Activity{StatusCode: activity.StatusSuccessful, ToCount: 10}, state(nil), false, 0, 2, true},
 		{"not at min when scaling in", activity.Activity{StatusCode: activity.StatusSuccessful, ToCount: 1},
-			state(func(s *State) { s.Policy.Direction = scaling.In }), false, 0},
-		{"not past maxSteps", ok, state(func(s *State) { s.Step = 4 }), false, 0},
-		{"not past maxDurationSeconds", ok, state(func(s *State) { s.Policy.MaxDurationSeconds = 150 }), false, 0},
+			state(func(s *State) { s.Policy.Direction = scaling.In }), false, 0, 2, true},
+		{"not past maxSteps (scaled steps only)", ok, state(func(s *State) { s.Step, s.ScaledSteps = 9, 4 }), false, 0, 5, true},
+		{"polls do not use up maxSteps", ok, state(func(s *State) { s.Step, s.ScaledSteps = 9, 1 }), true, 40, 2, true},
+		{"not past maxDurationSeconds", ok, state(func(s *State) { s.Policy.MaxDurationSeconds = 150 }), false, 0, 2, true},
+		{"keeps watching through a cooldown, unrecorded on re-evaluation", notScaled, state(held(scaling.CooldownActive)), true, 60, 1, false},
+		{"a breach below every step may pass", notScaled, state(held(scaling.AlreadyAtDesiredCapacity)), true, 60, 1, false},
+		{"the notification's own decision is recorded even when watching on", notScaled,
+			state(func(s *State) { held(scaling.CooldownActive)(s); s.Step = 0 }), true, 60, 1, true},
+		{"a bound ends it", notScaled, state(held(scaling.AlreadyAtMaxCapacity)), false, 0, 1, true},
+		{"a suspension ends it", notScaled, state(held(scaling.ScalingSuspended)), false, 0, 1, true},
+		{"watching ends with maxDurationSeconds", notScaled,
+			state(func(s *State) { held(scaling.CooldownActive)(s); s.Policy.MaxDurationSeconds = 150 }), false, 0, 1, true},
+		{"lease taken by another while watching: end quietly", notScaled,
+			state(func(s *State) { held(scaling.CooldownActive)(s); s.Lease = &activity.Lease{} }), false, 0, 1, false},
+		{"lease held by another at the notification: recorded", notScaled,
+			state(func(s *State) { held(scaling.CooldownActive)(s); s.Lease = &activity.Lease{}; s.Step = 0 }), false, 0, 1, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cont, wait := nextStep(tt.act, tt.st, start, now)
-			if cont != tt.cont || wait != tt.wait {
-				t.Errorf("nextStep = %v, %ds; want %v, %ds", cont, wait, tt.cont, tt.wait)
+			n := nextStep(tt.act, tt.st, start, now)
+			if n.cont != tt.cont || n.wait != tt.wait || n.scaledSteps != tt.scaled || n.record != tt.record {
+				t.Errorf("nextStep = %+v; want cont %v, wait %ds, scaled %d, record %v", n, tt.cont, tt.wait, tt.scaled, tt.record)
+			}
+			// The lease goes back after every step it was held for; one not held is
+			// never released.
+			if wantRelease := tt.st.Lease.Acquired; n.release != wantRelease {
+				t.Errorf("release = %v, want %v", n.release, wantRelease)
 			}
 		})
 	}

@@ -21,6 +21,8 @@ type Input struct {
 	// Step counts the steps this execution has taken: 0 for the one the notification
 	// asked for, then one more each time re-evaluation finds the alarm still in ALARM.
 	Step int `json:"step"`
+	// ScaledSteps counts the steps that changed desiredCount; maxSteps bounds it.
+	ScaledSteps int `json:"scaledSteps"`
 }
 
 // Alarm is the part of the notification the workflow and the activity record use.
@@ -164,5 +166,6 @@ type Outcome struct {
 	// if it is still in ALARM, take step NextStep. The lease is kept while it does.
 	Continue    bool `json:"continue"`
 	NextStep    int  `json:"nextStep"`
+	ScaledSteps int  `json:"scaledSteps"`
 	WaitSeconds int  `json:"waitSeconds"`
 }

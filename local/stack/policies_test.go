@@ -253,3 +253,33 @@ func TestDryRunDecidesAndRecordsButChangesNothing(t *testing.T) {
 		t.Errorf("%d steps recorded, want 1: a dry run does not loop", n)
 	}
 }
+
+// An alarm that stays in ALARM notifies once. A step held back by a cooldown must not end
+// the matter: the execution keeps reading the alarm and scales when the cooldown is over.
+func TestKeepsWatchingThroughACooldown(t *testing.T) {
+	skipShort(t)
+	createService(t, "patient", ecsemu.ServiceSpec{DesiredCount: 1, TaskStartDelay: -1})
+	deliver(t, alarmMessage("patient-high", "ALARM", t0))
+	if s := finish(t, executionName("patient-high", t0)); s != sfntypes.ExecutionStatusSucceeded {
+		t.Fatalf("first execution %s", s)
+	}
+	at := t0.Add(time.Minute) // within the 2 s cooldown of the first step
+	deliver(t, alarmMessage("patient-high", "ALARM", at))
+	name := executionName("patient-high", at)
+	if s := finish(t, name); s != sfntypes.ExecutionStatusSucceeded {
+		t.Fatalf("second execution %s", s)
+	}
+	if d := desired(t, "patient"); d != 3 {
+		t.Errorf("desired %d, want 3: the held-back step taken once the cooldown ran out", d)
+	}
+	acts := steps(t, "patient", name)
+	if len(acts) != 2 || acts[0].StatusCode != workflow.StatusNotScaled || acts[1].StatusCode != activity.StatusSuccessful {
+		for _, a := range acts {
+			t.Logf("%s %s %s", a.ActivityID, a.StatusCode, a.StatusMessage)
+		}
+		t.Fatalf("want the notification's step recorded as not scaled (cooldown), then one successful step")
+	}
+	if acts[0].NotScaledReasons[0].Code != scaling.CooldownActive || acts[1].FromCount != 2 || acts[1].ToCount != 3 {
+		t.Errorf("steps: %+v / %+v", acts[0].NotScaledReasons, acts[1])
+	}
+}
