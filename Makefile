@@ -11,16 +11,31 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 export PATH := $(CURDIR)/bin:$(PATH)
 
-.PHONY: demo test check unit build synth bench fuzz clean
+.PHONY: demo test check unit build synth bench fuzz backtest clean
+
+# The backtest: every shipped trace replayed through the example config's prod/web policy
+# and the other autoscalers. make test regenerates it and checks it matches docs/backtest.
+BACKTEST_OUT ?= docs/backtest
+SIMULATE := go run ./cmd/stepscaler simulate --config config/stepscaler.json --service prod/web --task-capacity 100
 
 ## demo: run a real scale-out offline (local ECS, DynamoDB, Step Functions, real bootstraps)
 demo: node_modules/.installed bin/aws-lambda-rie
 	@echo "compiling the stepscaler CLI (the first run also downloads the Go modules)..."
 	go run ./cmd/stepscaler demo
 
-## test: everything CI runs: format, vet, ASL validation, unit, wire, workflow and CDK tests
+## test: everything CI runs: format, vet, ASL validation, unit, wire, workflow and CDK tests,
+## and the backtest, which must reproduce the committed tables
 test: check
 	go test -count=1 ./...
+	$(MAKE) --no-print-directory backtest BACKTEST_OUT=build/backtest
+	diff -r -x '*.png' -x '*.svg' docs/backtest build/backtest && echo "backtest: reproduced docs/backtest"
+
+## backtest: replay the shipped traces (tables, JSON, PNG and SVG charts in $(BACKTEST_OUT))
+backtest:
+	$(SIMULATE) --trace traces/worldcup98-1998-06-10_16.csv --out $(BACKTEST_OUT)/worldcup98 > /dev/null
+	$(SIMULATE) --trace traces/worldcup98-1998-06-10_16.csv --sweep threshold=50,60,70,80,90 --out $(BACKTEST_OUT)/worldcup98 > /dev/null
+	$(SIMULATE) --trace traces/nasa-http-1995-07-01_14-5min.csv --demand-scale 300 --out $(BACKTEST_OUT)/nasa > /dev/null
+	@cat $(BACKTEST_OUT)/*/table.txt
 
 check: node_modules/.installed bin/aws-lambda-rie
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*')); \

@@ -18,6 +18,7 @@ Commands:
   demo                           run a real scale-out offline: local ECS, DynamoDB, Step Functions
                                  and the real Lambda bootstraps; --event FILE replays a notification
   plan                           what-if: the decision for an alarm and a service, as JSON
+  simulate                       backtest: replay a metric history through a policy and other autoscalers
   describe-scaling-activities    list a service's scaling activities from the activity table
   suspend, resume                stop or restart a service's scaling (--direction out|in|both) at runtime
   validate-config                check a scaling configuration file
@@ -54,6 +55,8 @@ func run(ctx context.Context, args []string) error {
 		return demo(ctx, rest)
 	case "plan":
 		return plan(rest)
+	case "simulate":
+		return simulateCmd(rest)
 	case "suspend":
 		return suspend(ctx, rest, true)
 	case "resume":
