@@ -147,7 +147,8 @@ func (h *Handlers) CheckStability(ctx context.Context, req StabilityRequest) (St
 
 // RecordOutcome serves "Record outcome" and "Record failure": it writes the step's
 // activity, starts the cooldown if the service was scaled, decides whether to re-evaluate
-// the alarm for another step, and releases the lease when the execution is done with it.
+// the alarm for another step, and gives the lease back: it is held only while a step is in
+// flight.
 func (h *Handlers) RecordOutcome(ctx context.Context, req RecordRequest) (Outcome, error) {
 	st := req.State
 	if err := checkService(st.Service); err != nil {
@@ -185,9 +186,13 @@ func (h *Handlers) RecordOutcome(ctx context.Context, req RecordRequest) (Outcom
 	if out.Failed {
 		log = h.Log.Error
 	}
-	log("scaling activity recorded", "activityId", act.ActivityID, "resourceId", act.ResourceID,
+	msg := "scaling activity recorded"
+	if !nx.record {
+		msg = "alarm still in ALARM, nothing to do yet"
+	}
+	log(msg, "activityId", act.ActivityID, "resourceId", act.ResourceID,
 		"statusCode", act.StatusCode, "statusMessage", act.StatusMessage, "alarm", act.AlarmName,
-		"from", act.FromCount, "to", act.ToCount, "step", st.Step, "continue", out.Continue)
+		"from", act.FromCount, "to", act.ToCount, "step", st.Step, "continue", out.Continue, "waitSeconds", out.WaitSeconds)
 	return out, nil
 }
 
