@@ -127,11 +127,7 @@ func TestClimbStopsWhenTheLoadIsServed(t *testing.T) {
 	stop := make(chan struct{})
 	wg := playLoad(t, "load", "load-high", 3, stop)
 	defer func() { close(stop); wg.Wait() }()
-	deliver(t, alarmMessage("load-high", "ALARM", t0))
-	name := executionName("load-high", t0)
-	if s := finish(t, name); s != sfntypes.ExecutionStatusSucceeded {
-		t.Fatalf("execution %s, want SUCCEEDED", s)
-	}
+	name := fire(t, "load-high", t0, sfntypes.ExecutionStatusSucceeded)
 	if d := desired(t, "load"); d != 3 {
 		t.Errorf("desired %d, want 3: what the load needs, short of the maximum 10", d)
 	}
@@ -146,21 +142,14 @@ func TestClimbStopsWhenTheLoadIsServed(t *testing.T) {
 func TestScaleInDuringScaleOutCooldownDoesNothing(t *testing.T) {
 	skipShort(t)
 	createService(t, "cool-in", ecsemu.ServiceSpec{DesiredCount: 2})
-	deliver(t, alarmMessage("cool-in-high", "ALARM", t0))
-	if s := finish(t, executionName("cool-in-high", t0)); s != sfntypes.ExecutionStatusSucceeded {
-		t.Fatalf("scale-out execution %s", s)
-	}
+	fire(t, "cool-in-high", t0, sfntypes.ExecutionStatusSucceeded)
 	// The load drops at once: the scale-out alarm clears and the scale-in alarm fires,
 	// within the scale-out's cooldown.
 	if err := st.SetAlarmState(context.Background(), "cool-in-high", "OK", "Threshold Crossed: no longer breaching."); err != nil {
 		t.Fatal(err)
 	}
 	at := t0.Add(time.Minute)
-	deliver(t, alarmMessage("cool-in-low", "ALARM", at))
-	name := executionName("cool-in-low", at)
-	if s := finish(t, name); s != sfntypes.ExecutionStatusSucceeded {
-		t.Fatalf("scale-in execution %s", s)
-	}
+	name := fire(t, "cool-in-low", at, sfntypes.ExecutionStatusSucceeded)
 	if d := desired(t, "cool-in"); d != 3 {
 		t.Errorf("desired %d, want 3 (unchanged after the scale-out)", d)
 	}
@@ -175,11 +164,7 @@ func TestScaleInWaitsForScaleOutAlarms(t *testing.T) {
 	if err := st.SetAlarmState(ctx, "multi-latency-high", "ALARM", breachReason(95)); err != nil {
 		t.Fatal(err)
 	}
-	deliver(t, alarmMessage("multi-cpu-low", "ALARM", t0))
-	name := executionName("multi-cpu-low", t0)
-	if s := finish(t, name); s != sfntypes.ExecutionStatusSucceeded {
-		t.Fatalf("execution %s", s)
-	}
+	name := fire(t, "multi-cpu-low", t0, sfntypes.ExecutionStatusSucceeded)
 	if d := desired(t, "multi"); d != 3 {
 		t.Errorf("desired %d, want 3: a scale-out alarm is in ALARM", d)
 	}
@@ -190,10 +175,7 @@ func TestScaleInWaitsForScaleOutAlarms(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := t0.Add(time.Minute)
-	deliver(t, alarmMessage("multi-cpu-low", "ALARM", at))
-	if s := finish(t, executionName("multi-cpu-low", at)); s != sfntypes.ExecutionStatusSucceeded {
-		t.Fatalf("second execution %s", s)
-	}
+	fire(t, "multi-cpu-low", at, sfntypes.ExecutionStatusSucceeded)
 	if d := desired(t, "multi"); d != 2 {
 		t.Errorf("desired %d, want 2 once no scale-out alarm is in ALARM", d)
 	}
@@ -206,11 +188,7 @@ func TestSuspendedScaleOutRecordsWhy(t *testing.T) {
 	if err := st.Store.SetSuspended(context.Background(), ref, scaling.Out, true); err != nil {
 		t.Fatal(err)
 	}
-	deliver(t, alarmMessage("suspended-high", "ALARM", t0))
-	name := executionName("suspended-high", t0)
-	if s := finish(t, name); s != sfntypes.ExecutionStatusSucceeded {
-		t.Fatalf("execution %s", s)
-	}
+	name := fire(t, "suspended-high", t0, sfntypes.ExecutionStatusSucceeded)
 	if d := desired(t, "suspended"); d != 1 {
 		t.Errorf("desired %d, want 1 while suspended", d)
 	}
@@ -221,10 +199,7 @@ func TestSuspendedScaleOutRecordsWhy(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := t0.Add(time.Minute)
-	deliver(t, alarmMessage("suspended-high", "ALARM", at))
-	if s := finish(t, executionName("suspended-high", at)); s != sfntypes.ExecutionStatusSucceeded {
-		t.Fatalf("execution after resume %s", s)
-	}
+	fire(t, "suspended-high", at, sfntypes.ExecutionStatusSucceeded)
 	if d := desired(t, "suspended"); d != 2 {
 		t.Errorf("desired %d after resume, want 2", d)
 	}
@@ -234,11 +209,7 @@ func TestDryRunDecidesAndRecordsButChangesNothing(t *testing.T) {
 	skipShort(t)
 	createService(t, "dry", ecsemu.ServiceSpec{DesiredCount: 1})
 	updates := st.ECS.Calls("UpdateService")
-	deliver(t, alarmMessage("dry-high", "ALARM", t0))
-	name := executionName("dry-high", t0)
-	if s := finish(t, name); s != sfntypes.ExecutionStatusSucceeded {
-		t.Fatalf("execution %s", s)
-	}
+	name := fire(t, "dry-high", t0, sfntypes.ExecutionStatusSucceeded)
 	if got := st.ECS.Calls("UpdateService"); got != updates {
 		t.Errorf("UpdateService called %d times in a dry run", got-updates)
 	}
@@ -259,16 +230,9 @@ func TestDryRunDecidesAndRecordsButChangesNothing(t *testing.T) {
 func TestKeepsWatchingThroughACooldown(t *testing.T) {
 	skipShort(t)
 	createService(t, "patient", ecsemu.ServiceSpec{DesiredCount: 1, TaskStartDelay: -1})
-	deliver(t, alarmMessage("patient-high", "ALARM", t0))
-	if s := finish(t, executionName("patient-high", t0)); s != sfntypes.ExecutionStatusSucceeded {
-		t.Fatalf("first execution %s", s)
-	}
+	fire(t, "patient-high", t0, sfntypes.ExecutionStatusSucceeded)
 	at := t0.Add(time.Minute) // within the 2 s cooldown of the first step
-	deliver(t, alarmMessage("patient-high", "ALARM", at))
-	name := executionName("patient-high", at)
-	if s := finish(t, name); s != sfntypes.ExecutionStatusSucceeded {
-		t.Fatalf("second execution %s", s)
-	}
+	name := fire(t, "patient-high", at, sfntypes.ExecutionStatusSucceeded)
 	if d := desired(t, "patient"); d != 3 {
 		t.Errorf("desired %d, want 3: the held-back step taken once the cooldown ran out", d)
 	}

@@ -119,6 +119,18 @@ func deliver(t *testing.T, messages ...string) {
 	}
 }
 
+// fire delivers alarmName's transition to ALARM at at, waits for its execution to end,
+// checks its status and returns its name.
+func fire(t *testing.T, alarmName string, at time.Time, want sfntypes.ExecutionStatus) string {
+	t.Helper()
+	deliver(t, alarmMessage(alarmName, "ALARM", at))
+	name := executionName(alarmName, at)
+	if got := finish(t, name); got != want {
+		t.Fatalf("execution %s: %s, want %s", name, got, want)
+	}
+	return name
+}
+
 // finish waits for the named execution to end and returns its status.
 func finish(t *testing.T, name string) sfntypes.ExecutionStatus {
 	t.Helper()
@@ -193,11 +205,7 @@ func skipShort(t *testing.T) {
 func TestScaleOutStabilizes(t *testing.T) {
 	skipShort(t)
 	createService(t, "scale-out", ecsemu.ServiceSpec{DesiredCount: 1})
-	deliver(t, alarmMessage("scale-out-high", "ALARM", t0))
-	name := executionName("scale-out-high", t0)
-	if s := finish(t, name); s != sfntypes.ExecutionStatusSucceeded {
-		t.Fatalf("execution %s, want SUCCEEDED", s)
-	}
+	name := fire(t, "scale-out-high", t0, sfntypes.ExecutionStatusSucceeded)
 	v, _ := st.ECS.Service("test", "scale-out")
 	if v.DesiredCount != 2 || v.RunningCount != 2 || v.PendingCount != 0 {
 		t.Errorf("service desired %d running %d pending %d, want 2/2/0", v.DesiredCount, v.RunningCount, v.PendingCount)
@@ -231,11 +239,7 @@ func TestAlreadyAtMaxDoesNotUpdate(t *testing.T) {
 	skipShort(t)
 	createService(t, "at-max", ecsemu.ServiceSpec{DesiredCount: 2})
 	updates := st.ECS.Calls("UpdateService")
-	deliver(t, alarmMessage("at-max-high", "ALARM", t0))
-	name := executionName("at-max-high", t0)
-	if s := finish(t, name); s != sfntypes.ExecutionStatusSucceeded {
-		t.Fatalf("execution %s, want SUCCEEDED", s)
-	}
+	name := fire(t, "at-max-high", t0, sfntypes.ExecutionStatusSucceeded)
 	if got := st.ECS.Calls("UpdateService"); got != updates {
 		t.Errorf("UpdateService called %d times, want none", got-updates)
 	}
@@ -248,11 +252,7 @@ func TestAlreadyAtMaxDoesNotUpdate(t *testing.T) {
 func TestScaleInDownToMin(t *testing.T) {
 	skipShort(t)
 	createService(t, "scale-in", ecsemu.ServiceSpec{DesiredCount: 3})
-	deliver(t, alarmMessage("scale-in-low", "ALARM", t0))
-	name := executionName("scale-in-low", t0)
-	if s := finish(t, name); s != sfntypes.ExecutionStatusSucceeded {
-		t.Fatalf("execution %s, want SUCCEEDED", s)
-	}
+	name := fire(t, "scale-in-low", t0, sfntypes.ExecutionStatusSucceeded)
 	if d := desired(t, "scale-in"); d != 1 {
 		t.Errorf("desired %d, want the minimum 1", d)
 	}
@@ -263,15 +263,8 @@ func TestCooldownBlocksTheNextStep(t *testing.T) {
 	skipShort(t)
 	createService(t, "cooldown", ecsemu.ServiceSpec{DesiredCount: 1})
 	first, second := t0, t0.Add(2*time.Minute)
-	deliver(t, alarmMessage("cooldown-high", "ALARM", first))
-	if s := finish(t, executionName("cooldown-high", first)); s != sfntypes.ExecutionStatusSucceeded {
-		t.Fatalf("first execution %s", s)
-	}
-	deliver(t, alarmMessage("cooldown-high", "ALARM", second))
-	name := executionName("cooldown-high", second)
-	if s := finish(t, name); s != sfntypes.ExecutionStatusSucceeded {
-		t.Fatalf("second execution %s, want SUCCEEDED", s)
-	}
+	fire(t, "cooldown-high", first, sfntypes.ExecutionStatusSucceeded)
+	name := fire(t, "cooldown-high", second, sfntypes.ExecutionStatusSucceeded)
 	if d := desired(t, "cooldown"); d != 2 {
 		t.Errorf("desired %d, want 2 (one step, then cooldown)", d)
 	}
@@ -280,11 +273,7 @@ func TestCooldownBlocksTheNextStep(t *testing.T) {
 
 func TestServiceNotFoundIsRecordedAsFailed(t *testing.T) {
 	skipShort(t)
-	deliver(t, alarmMessage("not-found-high", "ALARM", t0))
-	name := executionName("not-found-high", t0)
-	if s := finish(t, name); s != sfntypes.ExecutionStatusFailed {
-		t.Fatalf("execution %s, want FAILED", s)
-	}
+	name := fire(t, "not-found-high", t0, sfntypes.ExecutionStatusFailed)
 	a := recorded(t, "not-found", name)
 	if a.StatusCode != activity.StatusFailed || !strings.Contains(a.StatusMessage, "ServiceNotFoundError") {
 		t.Errorf("activity %s: %s, want Failed naming ServiceNotFoundError", a.StatusCode, a.StatusMessage)
@@ -306,11 +295,7 @@ func TestFailedRolloutEndsFailed(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	deliver(t, alarmMessage("rollout-fails-high", "ALARM", t0))
-	name := executionName("rollout-fails-high", t0)
-	if s := finish(t, name); s != sfntypes.ExecutionStatusFailed {
-		t.Fatalf("execution %s, want FAILED", s)
-	}
+	name := fire(t, "rollout-fails-high", t0, sfntypes.ExecutionStatusFailed)
 	wantActivity(t, recorded(t, "rollout-fails", name), activity.StatusFailed, 1, 2, "")
 }
 
@@ -335,11 +320,7 @@ func TestECSThrottlingIsRetried(t *testing.T) {
 	createService(t, "throttled", ecsemu.ServiceSpec{DesiredCount: 1})
 	updates := st.ECS.Calls("UpdateService")
 	st.ECS.InjectFault(ecsemu.Fault{Operation: "UpdateService", Error: ecsemu.Throttling, Times: 2})
-	deliver(t, alarmMessage("throttled-high", "ALARM", t0))
-	name := executionName("throttled-high", t0)
-	if s := finish(t, name); s != sfntypes.ExecutionStatusSucceeded {
-		t.Fatalf("execution %s, want SUCCEEDED", s)
-	}
+	name := fire(t, "throttled-high", t0, sfntypes.ExecutionStatusSucceeded)
 	if got := st.ECS.Calls("UpdateService") - updates; got != 3 {
 		t.Errorf("UpdateService received %d times, want 3 (two throttled, one retried)", got)
 	}
