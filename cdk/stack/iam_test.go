@@ -55,21 +55,6 @@ func roleStatements(t *testing.T, tmpl map[string]any) map[string][]map[string]a
 	return out
 }
 
-// alarmsWithoutMetric are the configured alarms the stack does not create: they may be
-// composite alarms, which CloudWatch describes only to a principal allowed
-// cloudwatch:DescribeAlarms on "*".
-func alarmsWithoutMetric(cfg *config.Config) []string {
-	var names []string
-	for _, s := range cfg.Services {
-		for _, a := range s.Alarms {
-			if a.Metric == nil {
-				names = append(names, a.AlarmName)
-			}
-		}
-	}
-	return names
-}
-
 // configuredAlarmArns are the ARNs of every configured alarm, as rendered by the tests.
 func configuredAlarmArns(cfg *config.Config) []string {
 	var arns []string
@@ -93,7 +78,7 @@ func TestEveryIAMStatementIsScoped(t *testing.T) {
 func checkEveryIAMStatementIsScoped(t *testing.T, tmpl map[string]any, cfg *config.Config) {
 	t.Helper()
 	checkAlarmsPolicy := byConstructID(t, tmpl, "AWS::IAM::Policy", "CheckAlarmsRoleDefaultPolicy").id
-	describeAlarmsOnStar := len(alarmsWithoutMetric(cfg)) > 0
+	describeAlarmsOnStar := len(existingAlarms(cfg)) > 0
 	total := 0
 	for _, p := range resources(tmpl, "AWS::IAM::Policy") {
 		for _, s := range p.props["PolicyDocument"].(map[string]any)["Statement"].([]any) {
@@ -156,7 +141,7 @@ func checkRoleGrants(t *testing.T, tmpl map[string]any, cfg *config.Config) {
 	}
 	// Exactly the configured alarms, unless one of them may be a composite alarm.
 	alarms := configuredAlarmArns(cfg)
-	if len(alarmsWithoutMetric(cfg)) > 0 {
+	if len(existingAlarms(cfg)) > 0 {
 		alarms = []string{"*"}
 	}
 	// The state machine invokes every function of the stack but the starter.
@@ -237,7 +222,7 @@ func checkRoleGrants(t *testing.T, tmpl map[string]any, cfg *config.Config) {
 func TestDescribeAlarmsScopedWhenTheStackCreatesEveryAlarm(t *testing.T) {
 	synthesized(t) // shares the jsii runtime
 	example := loadExample(t)
-	if len(alarmsWithoutMetric(example)) == 0 {
+	if len(existingAlarms(example)) == 0 {
 		t.Fatalf("%s lists no existing alarm; the example itself covers the scoped case then", exampleConfig)
 	}
 	cfg := *example

@@ -124,12 +124,8 @@ func expectedExecutions(p *progress, cfg *config.Config, messages []string) []ex
 			p.say("alarm %s is not in the scaling config: the starter will log it and start nothing", n.AlarmName)
 			continue
 		}
-		key := n.AlarmARN
-		if key == "" {
-			key = n.AlarmName
-		}
 		p.say("alarm %s: %s → %s at %s", n.AlarmName, n.OldState, n.NewState, n.StateChangeTime.Format(time.RFC3339))
-		out = append(out, expectedExecution{name: starter.ExecutionName(key, n.StateChangeTime), alarm: n.AlarmName, service: t.Service})
+		out = append(out, expectedExecution{name: starter.ExecutionNameFor(n), alarm: n.AlarmName, service: t.Service})
 	}
 	return out
 }
@@ -162,7 +158,7 @@ func followExecution(ctx context.Context, p *progress, st *stack.Stack, e expect
 	}
 	fmt.Printf("\nExecution history of %s (as in the Step Functions console)\n", e.name)
 	printHistory(os.Stdout, events)
-	fmt.Printf("Execution status: %s after %d state transitions", final.Status, stateTransitions(events))
+	fmt.Printf("Execution status: %s after %d state transitions", final.Status, stack.StateTransitions(events))
 	if final.Error != nil {
 		fmt.Printf(" (%s: %s)", aws.ToString(final.Error), aws.ToString(final.Cause))
 	}

@@ -97,15 +97,3 @@ func currentState(events []sfntypes.HistoryEvent) string {
 	}
 	return "starting"
 }
-
-// stateTransitions counts the states entered, which is what Step Functions bills a
-// Standard workflow for.
-func stateTransitions(events []sfntypes.HistoryEvent) int {
-	n := 0
-	for _, e := range events {
-		if e.StateEnteredEventDetails != nil {
-			n++
-		}
-	}
-	return n
-}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/stepscaler/stepscaler/internal/alarm"
 )
 
 // Execution names are at most 80 characters. Step Functions allows more characters than
@@ -29,6 +31,16 @@ func ExecutionName(alarmKey string, changed time.Time) string {
 		prefix = prefix[:room]
 	}
 	return prefix + suffix
+}
+
+// ExecutionNameFor is the execution name of one notification: keyed by the alarm's ARN
+// (unique across accounts and regions), or its name in messages too old to carry one.
+func ExecutionNameFor(n alarm.Notification) string {
+	key := n.AlarmARN
+	if key == "" {
+		key = n.AlarmName
+	}
+	return ExecutionName(key, n.StateChangeTime)
 }
 
 // sanitize keeps letters, digits, '-' and '_' and turns every other run into one '-'.

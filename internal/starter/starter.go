@@ -103,11 +103,7 @@ func (s *Starter) one(ctx context.Context, messageID, message string) (Result, e
 	if err != nil {
 		return r, fmt.Errorf("encode execution input for alarm %s: %w", n.AlarmName, err)
 	}
-	key := n.AlarmARN
-	if key == "" {
-		key = n.AlarmName
-	}
-	r.Execution = ExecutionName(key, n.StateChangeTime)
+	r.Execution = ExecutionNameFor(n)
 	_, err = s.SFN.StartExecution(ctx, &sfn.StartExecutionInput{
 		StateMachineArn: aws.String(s.StateMachineARN),
 		Name:            aws.String(r.Execution),

@@ -104,4 +104,16 @@ func (s *Stack) History(ctx context.Context, arn string) ([]sfntypes.HistoryEven
 	return events, nil
 }
 
+// StateTransitions counts the states an execution entered, which is what Step Functions
+// bills a Standard workflow for.
+func StateTransitions(events []sfntypes.HistoryEvent) int {
+	n := 0
+	for _, e := range events {
+		if e.StateEnteredEventDetails != nil {
+			n++
+		}
+	}
+	return n
+}
+
 func jsonLogger(w io.Writer) *slog.Logger { return slog.New(slog.NewJSONHandler(w, nil)) }

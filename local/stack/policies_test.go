@@ -14,6 +14,7 @@ import (
 	"github.com/stepscaler/stepscaler/internal/scaling"
 	"github.com/stepscaler/stepscaler/internal/workflow"
 	"github.com/stepscaler/stepscaler/local/ecsemu"
+	"github.com/stepscaler/stepscaler/local/stack"
 )
 
 // Scenarios of continuous re-evaluation and of the policy controls, on the local stack.
@@ -42,13 +43,7 @@ func transitions(t *testing.T, execution string) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := 0
-	for _, e := range events {
-		if e.StateEnteredEventDetails != nil {
-			n++
-		}
-	}
-	return n
+	return stack.StateTransitions(events)
 }
 
 func breachReason(value float64) string {
