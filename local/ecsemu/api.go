@@ -130,6 +130,27 @@ func validController(c string) bool {
 	return slices.Contains([]string{ControllerECS, ControllerCodeDeploy, ControllerExternal}, c)
 }
 
+func validSchedulingStrategy(st string) bool {
+	return st == SchedulingReplica || st == SchedulingDaemon
+}
+
+// checkDaemon rejects what the DAEMON strategy does not support: "Tasks
+// using the Fargate launch type or the CODE_DEPLOY or EXTERNAL deployment
+// controller types don't support the DAEMON scheduling strategy" (API
+// Reference, CreateService). The messages are our own wording.
+func checkDaemon(strategy, launchType, controller string) *apiError {
+	if strategy != SchedulingDaemon {
+		return nil
+	}
+	if launchType == launchFargate {
+		return invalidParameter("The daemon scheduling strategy is not supported with the FARGATE launch type.")
+	}
+	if controller != ControllerECS {
+		return invalidParameter("The daemon scheduling strategy is only supported with the ECS deployment controller.")
+	}
+	return nil
+}
+
 func checkPercents(minHealthy, maxPercent int) *apiError {
 	if minHealthy < 0 || minHealthy > 100 {
 		return invalidParameter("minimumHealthyPercent must be between 0 and 100.")
@@ -172,7 +193,7 @@ func (e *Emulator) activeService(clusterID, serviceID string) (*service, error) 
 }
 
 func wireClusterOf(c *cluster) wireCluster {
-	w := wireCluster{ClusterArn: c.arn, ClusterName: c.name, Status: statusActive}
+	w := wireCluster{ClusterArn: c.arn, ClusterName: c.name, Status: statusActive, RegisteredContainerInstancesCount: len(c.instances)}
 	for _, s := range c.services {
 		w.RunningTasksCount += s.count(taskRunning) + s.count(taskStopping)
 		w.PendingTasksCount += s.count(taskPending)
@@ -231,8 +252,15 @@ func (e *Emulator) createServiceAPI(in *createServiceInput, now time.Time) (*ser
 		return nil, invalidParameter("Creation of service was not idempotent.")
 	}
 	spec := ServiceSpec{
-		TaskDefinition: in.TaskDefinition,
-		LaunchType:     in.LaunchType,
+		TaskDefinition:     in.TaskDefinition,
+		LaunchType:         in.LaunchType,
+		SchedulingStrategy: in.SchedulingStrategy,
+	}
+	if spec.SchedulingStrategy != "" && !validSchedulingStrategy(spec.SchedulingStrategy) {
+		return nil, invalidParameter("schedulingStrategy should be one of [REPLICA, DAEMON].")
+	}
+	if spec.SchedulingStrategy == SchedulingDaemon && in.DesiredCount != nil {
+		return nil, errDaemonDesiredCount()
 	}
 	if in.DesiredCount != nil {
 		spec.DesiredCount = *in.DesiredCount
@@ -256,6 +284,9 @@ func (e *Emulator) createServiceAPI(in *createServiceInput, now time.Time) (*ser
 	if spec.DeploymentController != "" && !validController(spec.DeploymentController) {
 		return nil, invalidParameter("deploymentController.type should be one of [ECS, CODE_DEPLOY, EXTERNAL].")
 	}
+	if err := checkDaemon(spec.SchedulingStrategy, valueOrString(spec.LaunchType, "EC2"), valueOrString(spec.DeploymentController, ControllerECS)); err != nil {
+		return nil, err
+	}
 	if err := checkPercents(valueOr(spec.MinimumHealthyPercent, 100), valueOr(spec.MaximumPercent, 200)); err != nil {
 		return nil, err
 	}
@@ -263,9 +294,19 @@ func (e *Emulator) createServiceAPI(in *createServiceInput, now time.Time) (*ser
 	if err != nil {
 		return nil, fmt.Errorf("create service %s: %w", in.ServiceName, err) // validated above: a bug if reached
 	}
+	if cfg.daemon() {
+		cfg.desired = len(c.instances)
+	}
 	s := e.addService(c, in.ServiceName, cfg, now)
-	e.reconcile(s, now)
+	e.requestPass(s, now)
 	return &serviceOutput{Service: wireServiceOf(s)}, nil
+}
+
+func valueOrString(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
 }
 
 func valueOr(p *int, def int) int {
@@ -300,10 +341,14 @@ func (e *Emulator) describeServices(in *describeServicesInput, _ time.Time) (*de
 
 // updateService changes the desired count, which never starts a deployment,
 // and starts a new deployment on forceNewDeployment or a new task definition.
+// The scheduler acts on the change after the call has returned.
 func (e *Emulator) updateService(in *updateServiceInput, now time.Time) (*serviceOutput, error) {
 	s, err := e.activeService(in.Cluster, in.Service)
 	if err != nil {
 		return nil, err
+	}
+	if s.daemon() && in.DesiredCount != nil {
+		return nil, errDaemonDesiredCount()
 	}
 	if in.DesiredCount != nil && *in.DesiredCount < 0 {
 		return nil, invalidParameter("Desired count must be greater than or equal to 0.")
@@ -334,11 +379,14 @@ func (e *Emulator) updateService(in *updateServiceInput, now time.Time) (*servic
 	s.minHealthyPercent, s.maxPercent, s.circuitBreaker = minHealthy, maxPercent, breaker
 	if in.DesiredCount != nil {
 		s.desired = *in.DesiredCount
+		// The deployment's desired count follows at once, before any task is
+		// launched, as DescribeServices shows right after a scale-out.
+		s.primary().desired = s.desired
 	}
 	if redeploy {
 		e.startDeployment(s, td, now)
 	}
-	e.reconcile(s, now)
+	e.requestPass(s, now)
 	return &serviceOutput{Service: wireServiceOf(s)}, nil
 }
 
@@ -347,13 +395,16 @@ func (e *Emulator) deleteService(in *deleteServiceInput, now time.Time) (*servic
 	if err != nil {
 		return nil, err
 	}
-	if s.desired > 0 && (in.Force == nil || !*in.Force) {
+	// "force ... It's only necessary to use this if the service uses the
+	// REPLICA scheduling strategy." (API Reference, DeleteService)
+	if s.desired > 0 && !s.daemon() && (in.Force == nil || !*in.Force) {
 		return nil, invalidParameter("The service cannot be stopped while it is scaled above 0.")
 	}
 	// A deleted service drains: its tasks stop, then it becomes INACTIVE.
 	s.status = statusDraining
 	s.desired = 0
-	e.reconcile(s, now)
+	s.primary().desired = 0
+	e.requestPass(s, now)
 	return &serviceOutput{Service: wireServiceOf(s)}, nil
 }
 
@@ -368,7 +419,8 @@ func (e *Emulator) listServices(in *listServicesInput, _ time.Time) (*listServic
 	}
 	var arns []string
 	for _, s := range c.services {
-		if s.status != statusInactive && (in.LaunchType == "" || in.LaunchType == s.launchType) {
+		if s.status != statusInactive && (in.LaunchType == "" || in.LaunchType == s.launchType) &&
+			(in.SchedulingStrategy == "" || in.SchedulingStrategy == s.schedulingStrategy) {
 			arns = append(arns, s.arn)
 		}
 	}

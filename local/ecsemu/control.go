@@ -18,6 +18,8 @@ func (e *Emulator) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+controlPrefix+"clusters", e.ctlCreateCluster)
 	mux.HandleFunc("PUT "+controlPrefix+"clusters/{cluster}/capacity", e.ctlSetCapacity)
+	mux.HandleFunc("PUT "+controlPrefix+"clusters/{cluster}/fargate", e.ctlSetFargateCapacity)
+	mux.HandleFunc("PUT "+controlPrefix+"clusters/{cluster}/instances", e.ctlSetContainerInstances)
 	mux.HandleFunc("POST "+controlPrefix+"services", e.ctlCreateService)
 	mux.HandleFunc("GET "+controlPrefix+"services/{cluster}/{name}", e.ctlGetService)
 	mux.HandleFunc("PATCH "+controlPrefix+"services/{cluster}/{name}", e.ctlPatchService)
@@ -53,6 +55,7 @@ type controlService struct {
 	RunningCount          *int           `json:"runningCount"`
 	TaskDefinition        string         `json:"taskDefinition"`
 	LaunchType            string         `json:"launchType"`
+	SchedulingStrategy    string         `json:"schedulingStrategy"`
 	DeploymentController  string         `json:"deploymentController"`
 	CircuitBreaker        CircuitBreaker `json:"circuitBreaker"`
 	MinimumHealthyPercent *int           `json:"minimumHealthyPercent"`
@@ -99,6 +102,42 @@ func (e *Emulator) ctlSetCapacity(w http.ResponseWriter, r *http.Request) {
 	writeControl(w, http.StatusOK, map[string]int{"maxTasks": *in.MaxTasks})
 }
 
+func (e *Emulator) ctlSetFargateCapacity(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Available *bool `json:"available"`
+	}
+	if !decodeControl(w, r, &in) {
+		return
+	}
+	if in.Available == nil {
+		writeControlError(w, http.StatusBadRequest, errors.New("available is required"))
+		return
+	}
+	if err := e.SetFargateCapacity(r.PathValue("cluster"), *in.Available); err != nil {
+		writeControlError(w, controlStatus(err), err)
+		return
+	}
+	writeControl(w, http.StatusOK, map[string]bool{"available": *in.Available})
+}
+
+func (e *Emulator) ctlSetContainerInstances(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Count *int `json:"count"`
+	}
+	if !decodeControl(w, r, &in) {
+		return
+	}
+	if in.Count == nil {
+		writeControlError(w, http.StatusBadRequest, errors.New("count is required"))
+		return
+	}
+	if err := e.SetContainerInstances(r.PathValue("cluster"), *in.Count); err != nil {
+		writeControlError(w, controlStatus(err), err)
+		return
+	}
+	writeControl(w, http.StatusOK, map[string]int{"count": *in.Count})
+}
+
 func (e *Emulator) ctlCreateService(w http.ResponseWriter, r *http.Request) {
 	in := controlService{Cluster: "default"}
 	if !decodeControl(w, r, &in) {
@@ -109,6 +148,7 @@ func (e *Emulator) ctlCreateService(w http.ResponseWriter, r *http.Request) {
 		RunningCount:          in.RunningCount,
 		TaskDefinition:        in.TaskDefinition,
 		LaunchType:            in.LaunchType,
+		SchedulingStrategy:    in.SchedulingStrategy,
 		DeploymentController:  in.DeploymentController,
 		CircuitBreaker:        in.CircuitBreaker,
 		MinimumHealthyPercent: in.MinimumHealthyPercent,

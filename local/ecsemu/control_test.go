@@ -41,7 +41,7 @@ func controlCall(t *testing.T, emu *ecsemu.Emulator, method, path, body string, 
 }
 
 func TestControlAPI(t *testing.T) {
-	emu, client := start(t, ecsemu.Options{})
+	emu, client := start(t, ecsemu.Options{SchedulerDelay: 20 * time.Millisecond})
 
 	var v ecsemu.ServiceView
 	status := controlCall(t, emu, "POST", "/_emulator/services",
@@ -84,6 +84,39 @@ func TestControlAPI(t *testing.T) {
 	}
 	if v.DesiredCount != 5 || v.RunningCount != 2 || v.PendingCount != 1 || !v.HasEvent("was unable to place a task") {
 		t.Errorf("view %+v, want desired 5, running 2, 1 pending (capacity 3), a placement event", v)
+	}
+
+	// Fargate capacity and container instances, per cluster.
+	status = controlCall(t, emu, "POST", "/_emulator/services", `{"name":"api","launchType":"FARGATE","desiredCount":0}`, &v)
+	if status != http.StatusCreated || v.LaunchType != "FARGATE" || v.SchedulingStrategy != "REPLICA" {
+		t.Fatalf("seed api: status %d view %+v", status, v)
+	}
+	if status := controlCall(t, emu, "PUT", "/_emulator/clusters/default/capacity", `{"maxTasks":-1}`, nil); status != http.StatusOK {
+		t.Fatalf("capacity: status %d", status)
+	}
+	if status := controlCall(t, emu, "PUT", "/_emulator/clusters/default/fargate", `{"available":false}`, nil); status != http.StatusOK {
+		t.Fatalf("fargate: status %d", status)
+	}
+	if status := controlCall(t, emu, "PUT", "/_emulator/clusters/default/fargate", `{}`, nil); status != http.StatusBadRequest {
+		t.Errorf("fargate without available: status %d, want 400", status)
+	}
+	update(t, client, &ecs.UpdateServiceInput{Service: aws.String("api"), DesiredCount: aws.Int32(1)})
+	eventually(t, "the Fargate capacity event", func() bool {
+		controlCall(t, emu, "GET", "/_emulator/services/default/api", "", &v)
+		return v.HasEvent("Reason: Capacity is unavailable at this time.")
+	})
+	if status := controlCall(t, emu, "PUT", "/_emulator/clusters/default/instances", `{"count":2}`, nil); status != http.StatusOK {
+		t.Fatalf("instances: status %d", status)
+	}
+	if status := controlCall(t, emu, "PUT", "/_emulator/clusters/nope/instances", `{"count":2}`, nil); status != http.StatusNotFound {
+		t.Errorf("instances of a missing cluster: status %d, want 404", status)
+	}
+	status = controlCall(t, emu, "POST", "/_emulator/services", `{"name":"agent","schedulingStrategy":"DAEMON"}`, &v)
+	if status != http.StatusCreated || v.SchedulingStrategy != "DAEMON" || v.DesiredCount != 2 || v.RunningCount != 2 {
+		t.Errorf("seed daemon: status %d view %+v, want DAEMON with a task on each of 2 instances", status, v)
+	}
+	if status := controlCall(t, emu, "POST", "/_emulator/services", `{"name":"bad","schedulingStrategy":"DAEMON","desiredCount":2}`, nil); status != http.StatusBadRequest {
+		t.Errorf("daemon seed with a desired count: status %d, want 400", status)
 	}
 
 	status = controlCall(t, emu, "PATCH", "/_emulator/services/default/web", `{"failRollouts":true}`, nil)

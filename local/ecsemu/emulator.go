@@ -3,10 +3,12 @@
 //
 // It speaks the real wire protocol (awsJson1_1), so the unmodified
 // aws-sdk-go-v2 ECS client works against it, and it runs a small service
-// scheduler on the real clock: tasks are pending for a start delay before
-// they run, deployments roll out and complete, cluster capacity runs out,
-// rollouts fail and trip the circuit breaker, and requests are throttled by
-// the documented token buckets. Tests steer it through the Go API below or,
+// scheduler on the real clock that, as ECS's, acts after the API call has
+// returned: tasks are pending for a start delay before they run, deployments
+// roll out and complete, cluster and Fargate capacity run out, tasks that
+// keep failing are throttled, rollouts fail, trip the circuit breaker and
+// roll back, DAEMON services follow the container instances, and requests
+// are throttled by the documented token buckets. Tests steer it through the Go API below or,
 // from another process, through the HTTP control API under /_emulator/.
 //
 // See README.md for what is emulated, what is not, and the sources.
@@ -42,6 +44,12 @@ type Options struct {
 	// service event (placement failures, steady state) while its cause
 	// persists. Zero selects the documented six hours.
 	EventRepeatInterval time.Duration
+	// SchedulerDelay is how long after an API call the service scheduler
+	// acts on it (launches, stops, writes events), and how long it waits
+	// before retrying a placement. Zero selects 1s; a negative value selects
+	// the shortest, one millisecond: the scheduler never acts within the call
+	// itself, so its events are always stamped after the call's moment.
+	SchedulerDelay time.Duration
 
 	// Throttling buckets, per emulator (that is, per account and Region).
 	// The zero RateLimit selects the documented quota.
@@ -69,6 +77,12 @@ func (o Options) withDefaults() (Options, error) {
 	o.TaskStopDelay = delayOrDefault(o.TaskStopDelay, time.Second)
 	if o.EventRepeatInterval <= 0 {
 		o.EventRepeatInterval = 6 * time.Hour
+	}
+	switch {
+	case o.SchedulerDelay == 0:
+		o.SchedulerDelay = time.Second
+	case o.SchedulerDelay < time.Millisecond:
+		o.SchedulerDelay = time.Millisecond // ECS stamps events in milliseconds
 	}
 	o.ServiceReads = o.ServiceReads.orDefault(defaultServiceReads)
 	o.ServiceWrites = o.ServiceWrites.orDefault(defaultServiceWrites)
@@ -245,6 +259,15 @@ const (
 	ControllerExternal   = "EXTERNAL"
 )
 
+// Scheduling strategies for ServiceSpec.SchedulingStrategy.
+const (
+	SchedulingReplica = "REPLICA"
+	// SchedulingDaemon runs one task on each container instance registered in
+	// the cluster (see SetContainerInstances); its desired count follows
+	// them and cannot be set.
+	SchedulingDaemon = "DAEMON"
+)
+
 // CircuitBreaker is a service's deployment circuit breaker setting.
 type CircuitBreaker struct {
 	Enable   bool `json:"enable"`
@@ -254,11 +277,18 @@ type CircuitBreaker struct {
 // ServiceSpec seeds a service through CreateService. Its zero value (plus a
 // DesiredCount) is a steady ECS service on the EC2 launch type.
 type ServiceSpec struct {
+	// DesiredCount must be zero for a DAEMON service, whose desired count is
+	// the number of container instances in the cluster.
 	DesiredCount int
 	// RunningCount tasks are already running when the service is created;
-	// nil means DesiredCount. The seeded deployment has COMPLETED, so a
-	// RunningCount other than DesiredCount is a scaling action in flight.
+	// nil means the desired count. The seeded deployment has COMPLETED, so a
+	// RunningCount other than the desired count is a scaling action in
+	// flight.
 	RunningCount *int
+	// SchedulingStrategy is REPLICA (default) or DAEMON. DAEMON services
+	// cannot use the FARGATE launch type or the CODE_DEPLOY and EXTERNAL
+	// deployment controllers.
+	SchedulingStrategy string
 	// TaskDefinition is a family, family:revision or ARN. Default the
 	// service name, revision 1.
 	TaskDefinition string
@@ -308,11 +338,7 @@ func (e *Emulator) createService(clusterName, name string, spec ServiceSpec, now
 	if !validName(clusterName) || !validName(name) {
 		return errBadName
 	}
-	running := spec.DesiredCount
-	if spec.RunningCount != nil {
-		running = *spec.RunningCount
-	}
-	if spec.DesiredCount < 0 || running < 0 {
+	if spec.DesiredCount < 0 || (spec.RunningCount != nil && *spec.RunningCount < 0) {
 		return fmt.Errorf("%w: negative task count", ErrInvalidSpec)
 	}
 	cfg, err := e.serviceConfig(spec)
@@ -323,16 +349,26 @@ func (e *Emulator) createService(clusterName, name string, spec ServiceSpec, now
 	if old := c.service(name); old != nil && old.status != statusInactive {
 		return ErrServiceExists
 	}
+	if cfg.daemon() {
+		cfg.desired = len(c.instances)
+	}
+	running := cfg.desired
+	if spec.RunningCount != nil {
+		running = *spec.RunningCount
+	}
 	s := e.addService(c, name, cfg, now)
 	d := s.primary()
 	for range running {
 		d.tasks = append(d.tasks, &task{id: newTaskID(), state: taskRunning, launchedAt: now})
 	}
+	d.hadRunning = true
 	if d.rolloutState != "" {
 		d.rolloutState = rolloutCompleted
 		d.rolloutStateReason = fmt.Sprintf("ECS deployment %s completed.", d.id)
+		s.lastCompleted = d
 	}
-	e.reconcile(s, now)
+	// A seed is not an API call: the scheduler takes it up at once.
+	e.pass(s, now)
 	return nil
 }
 
@@ -340,17 +376,18 @@ func (e *Emulator) createService(clusterName, name string, spec ServiceSpec, now
 // service it describes, not yet attached to a cluster.
 func (e *Emulator) serviceConfig(spec ServiceSpec) (*service, error) {
 	s := &service{
-		status:            statusActive,
-		desired:           spec.DesiredCount,
-		launchType:        spec.LaunchType,
-		controller:        spec.DeploymentController,
-		circuitBreaker:    wireCircuitBreaker(spec.CircuitBreaker),
-		minHealthyPercent: 100,
-		maxPercent:        200,
-		startDelay:        delayOrDefault(spec.TaskStartDelay, e.opts.TaskStartDelay),
-		stopDelay:         delayOrDefault(spec.TaskStopDelay, e.opts.TaskStopDelay),
-		failTaskStarts:    spec.FailRollouts,
-		taskDefinition:    spec.TaskDefinition,
+		status:             statusActive,
+		desired:            spec.DesiredCount,
+		launchType:         spec.LaunchType,
+		schedulingStrategy: spec.SchedulingStrategy,
+		controller:         spec.DeploymentController,
+		circuitBreaker:     wireCircuitBreaker(spec.CircuitBreaker),
+		minHealthyPercent:  100,
+		maxPercent:         200,
+		startDelay:         delayOrDefault(spec.TaskStartDelay, e.opts.TaskStartDelay),
+		stopDelay:          delayOrDefault(spec.TaskStopDelay, e.opts.TaskStopDelay),
+		failTaskStarts:     spec.FailRollouts,
+		taskDefinition:     spec.TaskDefinition,
 	}
 	if s.launchType == "" {
 		s.launchType = "EC2"
@@ -363,6 +400,23 @@ func (e *Emulator) serviceConfig(spec ServiceSpec) (*service, error) {
 	}
 	if !validController(s.controller) {
 		return nil, fmt.Errorf("%w: deployment controller %q", ErrInvalidSpec, s.controller)
+	}
+	if s.schedulingStrategy == "" {
+		s.schedulingStrategy = SchedulingReplica
+	}
+	if !validSchedulingStrategy(s.schedulingStrategy) {
+		return nil, fmt.Errorf("%w: scheduling strategy %q", ErrInvalidSpec, s.schedulingStrategy)
+	}
+	if err := checkDaemon(s.schedulingStrategy, s.launchType, s.controller); err != nil {
+		return nil, fmt.Errorf("%w: %s", ErrInvalidSpec, err.Message)
+	}
+	if s.daemon() {
+		if spec.DesiredCount != 0 {
+			return nil, fmt.Errorf("%w: %s", ErrInvalidSpec, errDaemonDesiredCount().Message)
+		}
+		// The documented defaults for a DAEMON service (API Reference,
+		// DeploymentConfiguration).
+		s.minHealthyPercent, s.maxPercent = 0, 100
 	}
 	if spec.MinimumHealthyPercent != nil {
 		s.minHealthyPercent = *spec.MinimumHealthyPercent
@@ -384,7 +438,7 @@ func (e *Emulator) addService(c *cluster, name string, cfg *service, now time.Ti
 	s.name = name
 	s.arn = e.serviceARN(c.name, name)
 	s.createdAt = now
-	s.notices = map[notice]time.Time{}
+	s.notices = map[notice]sentNotice{}
 	if s.taskDefinition == "" {
 		s.taskDefinition = name
 	}
@@ -451,6 +505,8 @@ func (e *Emulator) FailRollouts(clusterName, name string, fail bool) error {
 	return e.update(clusterName, name, func(s *service) { s.failTaskStarts = fail })
 }
 
+// update applies a control change to a service. Such changes act on the
+// service's tasks, which the scheduler notices when they next change state.
 func (e *Emulator) update(clusterName, name string, change func(*service)) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -468,7 +524,44 @@ func (e *Emulator) update(clusterName, name string, change func(*service)) error
 // SetCapacity limits how many tasks the cluster can hold at once, across
 // its services; tasks beyond it are not placed and the service reports the
 // placement failure. A negative maxTasks removes the limit (the default).
+// Services waiting for room take it on their next placement attempt.
 func (e *Emulator) SetCapacity(clusterName string, maxTasks int) error {
+	return e.updateCluster(clusterName, func(c *cluster, _ time.Time) { c.maxTasks = maxTasks })
+}
+
+// SetFargateCapacity makes Fargate capacity available (the default) or not
+// in the cluster. While it is unavailable, FARGATE services place no task
+// and report "Capacity is unavailable at this time"; when it comes back they
+// place their tasks on their next attempt, as ECS retries placement. EC2
+// services are not affected.
+func (e *Emulator) SetFargateCapacity(clusterName string, available bool) error {
+	return e.updateCluster(clusterName, func(c *cluster, _ time.Time) { c.fargateUnavailable = !available })
+}
+
+// SetContainerInstances registers n container instances in the cluster
+// (none at first), replacing those registered before. DAEMON services run
+// one task on each, so their desired count becomes n; the count also shows
+// in DescribeClusters, and EC2 placement failures name the closest matching
+// instance instead of reporting that the cluster has none.
+func (e *Emulator) SetContainerInstances(clusterName string, n int) error {
+	if n < 0 {
+		return fmt.Errorf("ecsemu: container instances %d: %w", n, ErrInvalidSpec)
+	}
+	return e.updateCluster(clusterName, func(c *cluster, now time.Time) {
+		for len(c.instances) < n {
+			c.instances = append(c.instances, newTaskID())
+		}
+		c.instances = c.instances[:n]
+		// The daemon scheduler follows the instances.
+		for _, s := range c.services {
+			if s.daemon() && s.status == statusActive {
+				e.requestPass(s, now)
+			}
+		}
+	})
+}
+
+func (e *Emulator) updateCluster(clusterName string, change func(*cluster, time.Time)) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.now()
@@ -477,8 +570,7 @@ func (e *Emulator) SetCapacity(clusterName string, maxTasks int) error {
 	if !ok {
 		return fmt.Errorf("ecsemu: cluster %q: %w", clusterName, ErrClusterNotFound)
 	}
-	c.maxTasks = maxTasks
-	e.advance(now)
+	change(c, now)
 	return nil
 }
 

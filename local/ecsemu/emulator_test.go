@@ -375,31 +375,37 @@ func TestTokenBucketThrottlesBursts(t *testing.T) {
 
 func TestScaleOutTasksPendThenRun(t *testing.T) {
 	const delay = 150 * time.Millisecond
-	emu, client := start(t, ecsemu.Options{TaskStartDelay: delay})
+	emu, client := start(t, ecsemu.Options{TaskStartDelay: delay, SchedulerDelay: 50 * time.Millisecond})
 	seed(t, emu, "web", ecsemu.ServiceSpec{DesiredCount: 1})
 	before := describe(t, client, "web").Deployments[0]
 
-	updated := time.Now()
 	s := update(t, client, &ecs.UpdateServiceInput{Service: aws.String("web"), DesiredCount: aws.Int32(3)})
-	if s.DesiredCount != 3 || s.RunningCount != 1 || s.PendingCount != 2 {
-		t.Errorf("after update: desired %d running %d pending %d, want 3, 1, 2", s.DesiredCount, s.RunningCount, s.PendingCount)
+	returned := time.Now()
+	// The call records the desired count; the scheduler launches afterwards.
+	if s.DesiredCount != 3 || s.RunningCount != 1 || s.PendingCount != 0 {
+		t.Errorf("after update: desired %d running %d pending %d, want 3, 1, 0", s.DesiredCount, s.RunningCount, s.PendingCount)
 	}
 	if len(s.Deployments) != 1 || aws.ToString(s.Deployments[0].Id) != aws.ToString(before.Id) {
 		t.Fatalf("deployments %+v, want the same single deployment %s", s.Deployments, aws.ToString(before.Id))
 	}
-	if d := s.Deployments[0]; d.DesiredCount != 3 || d.PendingCount != 2 || d.RolloutState != types.DeploymentRolloutStateCompleted {
-		t.Errorf("deployment %+v, want its counts to follow the service and its rollout to stay COMPLETED", d)
+	if d := s.Deployments[0]; d.DesiredCount != 3 || d.PendingCount != 0 || d.RolloutState != types.DeploymentRolloutStateCompleted {
+		t.Errorf("deployment %+v, want its desired count to follow the service and its rollout to stay COMPLETED", d)
 	}
+
+	eventually(t, "2 pending tasks", func() bool {
+		s = describe(t, client, "web")
+		return s.PendingCount == 2
+	})
 	started := regexp.MustCompile(`^\(service web\) has started 2 tasks: ` + taskRef + ` ` + taskRef + `\.$`)
-	if !started.MatchString(messages(s)[0]) {
-		t.Errorf("newest event %q, want %s", messages(s)[0], started)
+	if ev := s.Events[0]; !started.MatchString(aws.ToString(ev.Message)) || !ev.CreatedAt.After(returned) {
+		t.Errorf("newest event %q at %v, want %s after the call returned at %v", aws.ToString(ev.Message), ev.CreatedAt, started, returned)
 	}
 
 	eventually(t, "3 running tasks", func() bool {
 		s = describe(t, client, "web")
 		return s.RunningCount == 3
 	})
-	if elapsed := time.Since(updated); elapsed < delay {
+	if elapsed := time.Since(returned); elapsed < delay {
 		t.Errorf("tasks ran after %v, before the %v start delay", elapsed, delay)
 	}
 	if s.PendingCount != 0 || messages(s)[0] != "(service web) has reached a steady state." {
@@ -409,47 +415,94 @@ func TestScaleOutTasksPendThenRun(t *testing.T) {
 
 func TestScaleInTasksStopAfterDelay(t *testing.T) {
 	const delay = 150 * time.Millisecond
-	emu, client := start(t, ecsemu.Options{TaskStopDelay: delay})
+	emu, client := start(t, ecsemu.Options{TaskStopDelay: delay, SchedulerDelay: 50 * time.Millisecond})
 	seed(t, emu, "web", ecsemu.ServiceSpec{DesiredCount: 3})
 	s := update(t, client, &ecs.UpdateServiceInput{Service: aws.String("web"), DesiredCount: aws.Int32(1)})
 	if s.DesiredCount != 1 || s.RunningCount != 3 {
-		t.Errorf("after update: desired %d running %d, want 1 and 3 (tasks stopping)", s.DesiredCount, s.RunningCount)
+		t.Errorf("after update: desired %d running %d, want 1 and 3", s.DesiredCount, s.RunningCount)
 	}
 	stopped := regexp.MustCompile(`^\(service web\) has stopped 2 running tasks: ` + taskRef + ` ` + taskRef + `\.$`)
-	if !stopped.MatchString(messages(s)[0]) {
-		t.Errorf("newest event %q, want %s", messages(s)[0], stopped)
+	eventually(t, "the surplus tasks to be told to stop", func() bool {
+		s = describe(t, client, "web")
+		return stopped.MatchString(messages(s)[0])
+	})
+	// A stopping task still counts as running.
+	if s.RunningCount != 3 {
+		t.Errorf("running %d while stopping, want 3", s.RunningCount)
 	}
 	eventually(t, "1 running task", func() bool { return describe(t, client, "web").RunningCount == 1 })
 }
 
-func TestCapacityLimitLeavesServiceBelowDesired(t *testing.T) {
-	const delay = 50 * time.Millisecond
-	emu, client := start(t, ecsemu.Options{TaskStartDelay: delay})
+// The path "a step's tasks cannot be placed": the placement failure is an
+// event the scheduler writes after UpdateService has returned, so a caller
+// that trusts only events newer than its call sees it.
+func TestPlacementFailureEventComesAfterTheCallReturned(t *testing.T) {
+	emu, client := start(t, ecsemu.Options{SchedulerDelay: 250 * time.Millisecond, TaskStartDelay: 50 * time.Millisecond})
 	seed(t, emu, "web", ecsemu.ServiceSpec{DesiredCount: 1})
 	if err := emu.SetCapacity("default", 2); err != nil {
 		t.Fatal(err)
 	}
 	s := update(t, client, &ecs.UpdateServiceInput{Service: aws.String("web"), DesiredCount: aws.Int32(4)})
-	if s.PendingCount != 1 {
-		t.Errorf("pending %d, want 1: tasks beyond capacity are not placed", s.PendingCount)
+	returned := time.Now()
+	if countMatching(s, "unable to place a task") != 0 {
+		t.Fatalf("UpdateService response events %q: the scheduler must not have acted yet", messages(s))
 	}
-	eventually(t, "the placed task to run", func() bool { return describe(t, client, "web").RunningCount == 2 })
-	time.Sleep(4 * delay)
-	s = describe(t, client, "web")
-	if s.DesiredCount != 4 || s.RunningCount != 2 || s.PendingCount != 0 {
-		t.Errorf("desired %d running %d pending %d, want 4, 2, 0", s.DesiredCount, s.RunningCount, s.PendingCount)
+
+	const want = "(service web) was unable to place a task because no container instance met all of its requirements. Reason: No Container Instances were found in your cluster. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide."
+	var placement types.ServiceEvent
+	eventually(t, "the placement failure event", func() bool {
+		s = describe(t, client, "web")
+		for _, ev := range s.Events {
+			if aws.ToString(ev.Message) == want {
+				placement = ev
+				return true
+			}
+		}
+		return false
+	})
+	if placement.CreatedAt == nil || !placement.CreatedAt.After(returned) {
+		t.Errorf("placement event created at %v, want after the call returned at %v", placement.CreatedAt, returned)
 	}
-	const want = "(service web) was unable to place a task because no container instance met all of its requirements. Reason: No Container Instances were found in your cluster."
-	if n := countMatching(s, want); n != 1 {
-		t.Errorf("placement failure events = %d, want 1; events %q", n, messages(s))
+	eventually(t, "the placed task to run", func() bool { s = describe(t, client, "web"); return s.RunningCount == 2 })
+	// Tasks that were never placed are not pending, and a completed
+	// deployment does not count them as failed tasks.
+	d := s.Deployments[0]
+	if s.DesiredCount != 4 || s.PendingCount != 0 || d.PendingCount != 0 || d.FailedTasks != 0 || d.RolloutState != types.DeploymentRolloutStateCompleted {
+		t.Errorf("desired %d pending %d, deployment %+v, want 4, 0 and a COMPLETED deployment with no pending or failed tasks", s.DesiredCount, s.PendingCount, d)
 	}
 	if countMatching(s, "has reached a steady state") != 1 {
 		t.Errorf("events %q: a service below its desired count must not report a new steady state", messages(s))
 	}
 }
 
+func TestFargateCapacityUnavailableOverTheWire(t *testing.T) {
+	emu, client := start(t, ecsemu.Options{SchedulerDelay: 50 * time.Millisecond, TaskStartDelay: 50 * time.Millisecond})
+	seed(t, emu, "api", ecsemu.ServiceSpec{DesiredCount: 1, LaunchType: "FARGATE"})
+	if err := emu.SetFargateCapacity("default", false); err != nil {
+		t.Fatal(err)
+	}
+	update(t, client, &ecs.UpdateServiceInput{Service: aws.String("api"), DesiredCount: aws.Int32(2)})
+	returned := time.Now()
+	const want = "(service api) was unable to place a task. Reason: Capacity is unavailable at this time. Please try again later or in a different availability zone. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide."
+	var s types.Service
+	eventually(t, "the capacity event", func() bool { s = describe(t, client, "api"); return countMatching(s, want) == 1 })
+	if ev := s.Events[0]; aws.ToString(ev.Message) != want || !ev.CreatedAt.After(returned) || s.PendingCount != 0 {
+		t.Errorf("newest event %q at %v, pending %d; want %q after %v and nothing pending", aws.ToString(ev.Message), ev.CreatedAt, s.PendingCount, want, returned)
+	}
+	if err := emu.SetFargateCapacity("default", true); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the task to be placed and run once capacity is back", func() bool {
+		s = describe(t, client, "api")
+		return s.RunningCount == 2 && messages(s)[0] == "(service api) has reached a steady state."
+	})
+	if countMatching(s, "unable to place a task") != 1 {
+		t.Errorf("events %q, want the capacity failure reported once", messages(s))
+	}
+}
+
 func TestFailedRolloutTripsCircuitBreaker(t *testing.T) {
-	emu, client := start(t, ecsemu.Options{TaskStartDelay: 30 * time.Millisecond})
+	emu, client := start(t, ecsemu.Options{TaskStartDelay: 30 * time.Millisecond, SchedulerDelay: 30 * time.Millisecond})
 	seed(t, emu, "web", ecsemu.ServiceSpec{DesiredCount: 2, CircuitBreaker: ecsemu.CircuitBreaker{Enable: true}})
 	if err := emu.FailRollouts("default", "web", true); err != nil {
 		t.Fatal(err)
@@ -487,7 +540,7 @@ func TestFailedRolloutTripsCircuitBreaker(t *testing.T) {
 }
 
 func TestCodeDeployServiceReportsNoDeployments(t *testing.T) {
-	_, client := start(t, ecsemu.Options{TaskStartDelay: 30 * time.Millisecond})
+	_, client := start(t, ecsemu.Options{TaskStartDelay: 30 * time.Millisecond, SchedulerDelay: 30 * time.Millisecond})
 	ctx := context.Background()
 	out, err := client.CreateService(ctx, &ecs.CreateServiceInput{
 		ServiceName:          aws.String("bluegreen"),
@@ -544,7 +597,7 @@ func TestDesiredCountOnlyUpdateKeepsDeployment(t *testing.T) {
 }
 
 func TestForceNewDeploymentRollsOut(t *testing.T) {
-	emu, client := start(t, ecsemu.Options{TaskStartDelay: 50 * time.Millisecond, TaskStopDelay: 50 * time.Millisecond})
+	emu, client := start(t, ecsemu.Options{TaskStartDelay: 50 * time.Millisecond, TaskStopDelay: 50 * time.Millisecond, SchedulerDelay: 30 * time.Millisecond})
 	seed(t, emu, "web", ecsemu.ServiceSpec{DesiredCount: 2, TaskDefinition: "web:1"})
 	old := aws.ToString(describe(t, client, "web").Deployments[0].Id)
 
@@ -583,7 +636,7 @@ func TestForceNewDeploymentRollsOut(t *testing.T) {
 }
 
 func TestCreateServiceAndClustersOverTheWire(t *testing.T) {
-	_, client := start(t, ecsemu.Options{TaskStartDelay: 30 * time.Millisecond})
+	_, client := start(t, ecsemu.Options{TaskStartDelay: 30 * time.Millisecond, SchedulerDelay: 30 * time.Millisecond})
 	ctx := context.Background()
 	if _, err := client.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String("prod")}); err != nil {
 		t.Fatalf("CreateCluster: %v", err)
@@ -603,9 +656,11 @@ func TestCreateServiceAndClustersOverTheWire(t *testing.T) {
 		t.Fatalf("CreateService: %v", err)
 	}
 	s := *out.Service
-	if s.PendingCount != 2 || s.Deployments[0].RolloutState != types.DeploymentRolloutStateInProgress ||
-		aws.ToInt32(s.DeploymentConfiguration.MinimumHealthyPercent) != 50 || s.LaunchType != types.LaunchTypeFargate {
-		t.Errorf("created service %+v, want 2 pending, rolling out, minimumHealthyPercent 50, FARGATE", s)
+	// The scheduler places the tasks after the call: none are pending yet.
+	if s.PendingCount != 0 || len(s.Events) != 0 || s.Deployments[0].RolloutState != types.DeploymentRolloutStateInProgress ||
+		aws.ToInt32(s.DeploymentConfiguration.MinimumHealthyPercent) != 50 || s.LaunchType != types.LaunchTypeFargate ||
+		s.SchedulingStrategy != types.SchedulingStrategyReplica {
+		t.Errorf("created service %+v, want nothing pending yet, rolling out, minimumHealthyPercent 50, FARGATE, REPLICA", s)
 	}
 	if got := aws.ToString(s.TaskDefinition); got != "arn:aws:ecs:us-east-1:"+account+":task-definition/api:1" {
 		t.Errorf("taskDefinition = %q, want the family resolved to revision 1", got)
@@ -674,7 +729,7 @@ func TestListServicesPaginates(t *testing.T) {
 }
 
 func TestDeleteServiceDrainsToInactive(t *testing.T) {
-	emu, client := start(t, ecsemu.Options{TaskStopDelay: 50 * time.Millisecond})
+	emu, client := start(t, ecsemu.Options{TaskStopDelay: 50 * time.Millisecond, SchedulerDelay: 30 * time.Millisecond})
 	seed(t, emu, "web", ecsemu.ServiceSpec{DesiredCount: 2})
 	ctx := context.Background()
 	if _, err := client.DeleteService(ctx, &ecs.DeleteServiceInput{Service: aws.String("web")}); !isInvalidParameter(err) {
@@ -785,5 +840,127 @@ func TestDefaultConfigReachesEmulatorThroughEnvironment(t *testing.T) {
 	}
 	if got := emu.Calls("DescribeServices"); got != 1 {
 		t.Errorf("DescribeServices calls = %d, want 1", got)
+	}
+}
+
+func TestCircuitBreakerRollbackOverTheWire(t *testing.T) {
+	emu, client := start(t, ecsemu.Options{SchedulerDelay: 300 * time.Millisecond, TaskStartDelay: 10 * time.Millisecond})
+	seed(t, emu, "web", ecsemu.ServiceSpec{DesiredCount: 2, TaskDefinition: "web:1",
+		CircuitBreaker: ecsemu.CircuitBreaker{Enable: true, Rollback: true}})
+	stable := describe(t, client, "web").Deployments[0]
+	stableID := aws.ToString(stable.Id)
+	if err := emu.FailRollouts("default", "web", true); err != nil {
+		t.Fatal(err)
+	}
+	s := update(t, client, &ecs.UpdateServiceInput{Service: aws.String("web"), TaskDefinition: aws.String("web:2")})
+	failingID := aws.ToString(s.Deployments[0].Id)
+
+	// The rollback shows until the scheduler's next pass finds it settled.
+	eventually(t, "the rollback", func() bool {
+		s = describe(t, client, "web")
+		return aws.ToString(s.Deployments[0].Id) == stableID
+	})
+	if len(s.Deployments) != 2 {
+		t.Fatalf("deployments %+v, want the rollback and the failed deployment", s.Deployments)
+	}
+	primary, failed := s.Deployments[0], s.Deployments[1]
+	if aws.ToString(primary.Status) != "PRIMARY" || primary.RolloutState != types.DeploymentRolloutStateInProgress ||
+		aws.ToString(primary.RolloutStateReason) != "ECS deployment circuit breaker: rolling back to deploymentId "+stableID+"." ||
+		aws.ToString(primary.TaskDefinition) != aws.ToString(stable.TaskDefinition) || primary.RunningCount != 2 {
+		t.Errorf("primary %+v, want %s rolling back, on %s, running 2", primary, stableID, aws.ToString(stable.TaskDefinition))
+	}
+	if aws.ToString(failed.Id) != failingID || aws.ToString(failed.Status) != "ACTIVE" || failed.RolloutState != types.DeploymentRolloutStateFailed ||
+		aws.ToString(failed.RolloutStateReason) != "ECS deployment circuit breaker: tasks failed to start." || failed.FailedTasks < 3 {
+		t.Errorf("failed deployment %+v, want %s ACTIVE FAILED with at least 3 failed tasks", failed, failingID)
+	}
+	if s.DesiredCount != 2 || aws.ToString(s.TaskDefinition) != aws.ToString(stable.TaskDefinition) {
+		t.Errorf("service desired %d task definition %q, want 2 and the rolled-back %q", s.DesiredCount, aws.ToString(s.TaskDefinition), aws.ToString(stable.TaskDefinition))
+	}
+	if got, want := messages(s)[:2], []string{
+		"(service web) rolling back to deployment " + stableID + ".",
+		"(service web) (deployment " + failingID + ") deployment failed: tasks failed to start.",
+	}; got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("newest events %q, want %q", got, want)
+	}
+
+	eventually(t, "the rollback to complete", func() bool {
+		s = describe(t, client, "web")
+		return len(s.Deployments) == 1 && s.Deployments[0].RolloutState == types.DeploymentRolloutStateCompleted
+	})
+	if d := s.Deployments[0]; aws.ToString(d.Id) != stableID || aws.ToString(d.RolloutStateReason) != "ECS deployment "+stableID+" completed." {
+		t.Errorf("deployment %+v, want %s completed", d, stableID)
+	}
+	if got, want := messages(s)[:2], []string{
+		"(service web) has reached a steady state.",
+		"(service web) (deployment " + stableID + ") deployment completed.",
+	}; got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("newest events %q, want %q", got, want)
+	}
+}
+
+func TestDaemonServiceOverTheWire(t *testing.T) {
+	emu, client := start(t, ecsemu.Options{SchedulerDelay: 20 * time.Millisecond, TaskStartDelay: 20 * time.Millisecond})
+	if err := emu.SetContainerInstances("default", 3); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	const daemonDesired = "The daemon scheduling strategy does not support a desired count for services. Remove the desired count value and try again"
+	isDaemonDesired := func(err error) bool {
+		var invalid *types.InvalidParameterException
+		return errors.As(err, &invalid) && invalid.ErrorMessage() == daemonDesired
+	}
+
+	_, err := client.CreateService(ctx, &ecs.CreateServiceInput{ServiceName: aws.String("agent"),
+		SchedulingStrategy: types.SchedulingStrategyDaemon, DesiredCount: aws.Int32(3)})
+	if !isDaemonDesired(err) {
+		t.Errorf("CreateService DAEMON with a desired count: err = %v, want InvalidParameterException %q", err, daemonDesired)
+	}
+	_, err = client.CreateService(ctx, &ecs.CreateServiceInput{ServiceName: aws.String("agent"),
+		SchedulingStrategy: types.SchedulingStrategyDaemon, LaunchType: types.LaunchTypeFargate})
+	if !isInvalidParameter(err) {
+		t.Errorf("CreateService DAEMON on FARGATE: err = %v, want InvalidParameterException", err)
+	}
+
+	out, err := client.CreateService(ctx, &ecs.CreateServiceInput{ServiceName: aws.String("agent"), SchedulingStrategy: types.SchedulingStrategyDaemon})
+	if err != nil {
+		t.Fatalf("CreateService DAEMON: %v", err)
+	}
+	if s := out.Service; s.SchedulingStrategy != types.SchedulingStrategyDaemon || s.DesiredCount != 3 ||
+		aws.ToInt32(s.DeploymentConfiguration.MaximumPercent) != 100 || aws.ToInt32(s.DeploymentConfiguration.MinimumHealthyPercent) != 0 {
+		t.Errorf("created %s desired %d percents %d/%d, want DAEMON with one task per instance (3), 0/100",
+			s.SchedulingStrategy, s.DesiredCount, aws.ToInt32(s.DeploymentConfiguration.MinimumHealthyPercent), aws.ToInt32(s.DeploymentConfiguration.MaximumPercent))
+	}
+	eventually(t, "a task on each instance", func() bool { return describe(t, client, "agent").RunningCount == 3 })
+
+	_, err = client.UpdateService(ctx, &ecs.UpdateServiceInput{Service: aws.String("agent"), DesiredCount: aws.Int32(5)})
+	if !isDaemonDesired(err) {
+		t.Errorf("UpdateService DAEMON with a desired count: err = %v, want InvalidParameterException %q", err, daemonDesired)
+	}
+	if s := describe(t, client, "agent"); s.DesiredCount != 3 {
+		t.Errorf("desired %d after the refused update, want 3", s.DesiredCount)
+	}
+
+	seed(t, emu, "web", ecsemu.ServiceSpec{DesiredCount: 1})
+	if s := describe(t, client, "web"); s.SchedulingStrategy != types.SchedulingStrategyReplica {
+		t.Errorf("replica service schedulingStrategy = %q, want REPLICA", s.SchedulingStrategy)
+	}
+	list, err := client.ListServices(ctx, &ecs.ListServicesInput{SchedulingStrategy: types.SchedulingStrategyDaemon})
+	if err != nil {
+		t.Fatalf("ListServices: %v", err)
+	}
+	if len(list.ServiceArns) != 1 || !strings.HasSuffix(list.ServiceArns[0], "/agent") {
+		t.Errorf("DAEMON services %q, want only agent", list.ServiceArns)
+	}
+	clusters, err := client.DescribeClusters(ctx, &ecs.DescribeClustersInput{})
+	if err != nil {
+		t.Fatalf("DescribeClusters: %v", err)
+	}
+	if got := clusters.Clusters[0].RegisteredContainerInstancesCount; got != 3 {
+		t.Errorf("registeredContainerInstancesCount = %d, want 3", got)
+	}
+	// force is "only necessary ... if the service uses the REPLICA scheduling
+	// strategy" (API Reference, DeleteService).
+	if _, err := client.DeleteService(ctx, &ecs.DeleteServiceInput{Service: aws.String("agent")}); err != nil {
+		t.Errorf("DeleteService DAEMON without force: %v", err)
 	}
 }

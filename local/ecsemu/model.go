@@ -22,6 +22,8 @@ const (
 	rolloutCompleted  = "COMPLETED"
 	rolloutFailed     = "FAILED"
 
+	launchFargate = "FARGATE"
+
 	// maxEvents is how many service events ECS keeps and returns.
 	maxEvents = 100
 )
@@ -53,7 +55,21 @@ type deployment struct {
 	rolloutStateReason string
 	createdAt          time.Time
 	updatedAt          time.Time
-	tasks              []*task
+	// rolloutStart is when the current rollout began: the creation of the
+	// deployment, or the moment the circuit breaker rolled back to it.
+	rolloutStart time.Time
+	// hadRunning records that a task of the deployment reached RUNNING. From
+	// then on the circuit breaker no longer counts tasks that fail to start
+	// (its stage 2), and failedTasks was reset to zero.
+	hadRunning bool
+	tasks      []*task
+}
+
+// evaluated reports whether the circuit breaker still counts the
+// deployment's launch failures: its rollout is in progress and none of its
+// tasks has run yet (the breaker's stage 1).
+func (d *deployment) evaluated() bool {
+	return d.rolloutState != rolloutCompleted && d.rolloutState != rolloutFailed && !d.hadRunning
 }
 
 func (d *deployment) count(st taskState) int {
@@ -77,7 +93,12 @@ type cluster struct {
 	name     string
 	arn      string
 	maxTasks int // negative: unlimited
-	services []*service
+	// instances are the ids of the registered container instances. DAEMON
+	// services run one task on each; placement failure messages name one.
+	instances []string
+	// fargateUnavailable makes FARGATE placement fail for want of capacity.
+	fargateUnavailable bool
+	services           []*service
 }
 
 func (c *cluster) service(name string) *service {
@@ -88,6 +109,36 @@ func (c *cluster) service(name string) *service {
 	}
 	return nil
 }
+
+// placeable is how many of n tasks of s the cluster can place now and, when
+// that is fewer than n, the reason ECS gives, in its wording for the launch
+// type.
+func (c *cluster) placeable(s *service, n int) (int, string) {
+	if s.launchType == launchFargate && c.fargateUnavailable {
+		return 0, fargateCapacityReason
+	}
+	free := max(c.free(), 0)
+	if free >= n {
+		return n, ""
+	}
+	switch {
+	case s.launchType == launchFargate:
+		return free, fargateQuotaReason
+	case len(c.instances) == 0:
+		return free, " because no container instance met all of its requirements. Reason: No Container Instances were found in your cluster."
+	default:
+		// The first instance stands for the closest match, so the message of a
+		// persisting failure stays the same and its repeats are suppressed.
+		return free, fmt.Sprintf(" because no container instance met all of its requirements. The closest matching (container-instance %s) has insufficient CPU units available.", c.instances[0])
+	}
+}
+
+// Placement failure reasons of the FARGATE launch type. The first is
+// Fargate running out of capacity, the second the account's task quota.
+const (
+	fargateCapacityReason = ". Reason: Capacity is unavailable at this time. Please try again later or in a different availability zone."
+	fargateQuotaReason    = ". Reason: You've reached the limit on the number of tasks you can run concurrently."
+)
 
 // free is how many more tasks the cluster can place. Every task holds its
 // place from launch until it has stopped.
@@ -104,14 +155,21 @@ func (c *cluster) free() int {
 
 type notice int
 
-// Notices are the service events ECS does not repeat while their cause
-// persists (see Options.EventRepeatInterval).
+// Notices are the service events that report a condition rather than an
+// action: ECS omits a duplicate of one until its cause is resolved or
+// Options.EventRepeatInterval has passed.
 const (
-	noticeSteady notice = iota
-	noticePlacement
-	noticeImpaired
-	noticeBlocked
+	noticeSteady    notice = iota // has reached a steady state
+	noticePlacement               // was unable to place a task
+	noticeImpaired                // is unable to consistently start tasks
+	noticeBlocked                 // deployment configuration allows no progress
 )
+
+// sentNotice is the last message of a notice kind and when it was sent.
+type sentNotice struct {
+	message string
+	at      time.Time
+}
 
 type event struct {
 	id        string
@@ -120,25 +178,45 @@ type event struct {
 }
 
 type service struct {
-	cluster           *cluster
-	name              string
-	arn               string
-	status            string
-	desired           int
-	taskDefinition    string
-	launchType        string
-	controller        string
-	circuitBreaker    wireCircuitBreaker
-	minHealthyPercent int
-	maxPercent        int
-	startDelay        time.Duration
-	stopDelay         time.Duration
-	failTaskStarts    bool
-	createdAt         time.Time
-	deployments       []*deployment // deployments[0] is the PRIMARY
-	events            []event       // oldest first
-	notices           map[notice]time.Time
+	cluster            *cluster
+	name               string
+	arn                string
+	status             string
+	desired            int
+	taskDefinition     string
+	launchType         string
+	schedulingStrategy string
+	controller         string
+	circuitBreaker     wireCircuitBreaker
+	minHealthyPercent  int
+	maxPercent         int
+	startDelay         time.Duration
+	stopDelay          time.Duration
+	failTaskStarts     bool
+	createdAt          time.Time
+	deployments        []*deployment // deployments[0] is the PRIMARY
+	// lastCompleted is the most recent deployment that reached COMPLETED,
+	// listed or already drained: the circuit breaker rolls back to it.
+	lastCompleted *deployment
+	events        []event // oldest first
+	notices       map[notice]sentNotice
+
+	// passAt is when the scheduler next looks at the service; zero: no pass
+	// is due.
+	passAt time.Time
+
+	// The service throttle logic. launchFailures counts the tasks that failed
+	// to start or could not be placed since a task last reached RUNNING;
+	// unchecked counts those the scheduler has not looked at yet. Once the
+	// failures reach the threshold, launches wait until throttledUntil, and
+	// the wait (backoff) doubles with every further failed attempt.
+	launchFailures int
+	unchecked      int
+	backoff        time.Duration
+	throttledUntil time.Time
 }
+
+func (s *service) daemon() bool { return s.schedulingStrategy == SchedulingDaemon }
 
 func (s *service) primary() *deployment { return s.deployments[0] }
 
@@ -176,6 +254,21 @@ func (s *service) dueAt(t *task) (time.Time, bool) {
 }
 
 func (s *service) clearNotice(n notice) { delete(s.notices, n) }
+
+// schedulePass makes the scheduler look at s at the instant at, unless it
+// is already due to look earlier.
+func (s *service) schedulePass(at time.Time) {
+	if s.passAt.IsZero() || at.Before(s.passAt) {
+		s.passAt = at
+	}
+}
+
+// resetThrottle returns the service to normal, unthrottled launching.
+func (s *service) resetThrottle() {
+	s.launchFailures, s.unchecked, s.backoff = 0, 0, 0
+	s.throttledUntil = time.Time{}
+	s.clearNotice(noticeImpaired)
+}
 
 // services yields every service of every cluster, in creation order.
 func (e *Emulator) services() iter.Seq[*service] {
@@ -225,7 +318,8 @@ func newDeploymentID() string {
 	return fmt.Sprintf("ecs-svc/%d", 1_000_000_000_000_000_000+mrand.Int64N(8_000_000_000_000_000_000))
 }
 
-// newTaskID is a 32-hex-digit task id, the current ECS format.
+// newTaskID is a 32-hex-digit task id, the current ECS format. Container
+// instance ids have the same form.
 func newTaskID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails

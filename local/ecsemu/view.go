@@ -16,6 +16,7 @@ type ServiceView struct {
 	PendingCount         int              `json:"pendingCount"`
 	TaskDefinition       string           `json:"taskDefinition"`
 	LaunchType           string           `json:"launchType"`
+	SchedulingStrategy   string           `json:"schedulingStrategy"`
 	DeploymentController string           `json:"deploymentController"`
 	CircuitBreaker       CircuitBreaker   `json:"circuitBreaker"`
 	CreatedAt            time.Time        `json:"createdAt"`
@@ -76,6 +77,7 @@ func viewOf(s *service) ServiceView {
 		PendingCount:         s.count(taskPending),
 		TaskDefinition:       s.primary().taskDefinition,
 		LaunchType:           s.launchType,
+		SchedulingStrategy:   s.schedulingStrategy,
 		DeploymentController: s.controller,
 		CircuitBreaker:       CircuitBreaker(s.circuitBreaker),
 		CreatedAt:            s.createdAt,
@@ -130,7 +132,7 @@ func wireServiceOf(s *service) wireService {
 		Deployments:          make([]wireDeployment, 0, len(v.Deployments)),
 		Events:               make([]wireEvent, 0, len(v.Events)),
 		CreatedAt:            epochSeconds(v.CreatedAt),
-		SchedulingStrategy:   "REPLICA",
+		SchedulingStrategy:   v.SchedulingStrategy,
 		DeploymentController: wireController{Type: v.DeploymentController},
 	}
 	for _, d := range v.Deployments {

@@ -118,6 +118,7 @@ type createServiceInput struct {
 	TaskDefinition          string                       `json:"taskDefinition"`
 	DesiredCount            *int                         `json:"desiredCount"`
 	LaunchType              string                       `json:"launchType"`
+	SchedulingStrategy      string                       `json:"schedulingStrategy"`
 	DeploymentController    *wireController              `json:"deploymentController"`
 	DeploymentConfiguration *wireDeploymentConfiguration `json:"deploymentConfiguration"`
 }
@@ -154,10 +155,11 @@ type deleteServiceInput struct {
 }
 
 type listServicesInput struct {
-	Cluster    string `json:"cluster"`
-	NextToken  string `json:"nextToken"`
-	MaxResults *int   `json:"maxResults"`
-	LaunchType string `json:"launchType"`
+	Cluster            string `json:"cluster"`
+	NextToken          string `json:"nextToken"`
+	MaxResults         *int   `json:"maxResults"`
+	LaunchType         string `json:"launchType"`
+	SchedulingStrategy string `json:"schedulingStrategy"`
 }
 
 type listServicesOutput struct {
@@ -202,6 +204,13 @@ func errServiceNotFound() *apiError {
 
 func errServiceNotActive() *apiError {
 	return &apiError{Type: "ServiceNotActiveException", Message: "Service was not ACTIVE."}
+}
+
+// errDaemonDesiredCount is ECS's answer to a desired count for a DAEMON
+// service, in CreateService and UpdateService alike, as captured in public
+// issue reports (for example fabfuel/ecs-deploy#59, eagletmt/hako#65).
+func errDaemonDesiredCount() *apiError {
+	return invalidParameter("The daemon scheduling strategy does not support a desired count for services. Remove the desired count value and try again")
 }
 
 func errThrottled() *apiError {
