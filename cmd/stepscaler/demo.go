@@ -2,10 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -16,17 +17,21 @@ import (
 	"github.com/stepscaler/stepscaler/internal/alarm"
 	"github.com/stepscaler/stepscaler/internal/config"
 	"github.com/stepscaler/stepscaler/internal/scaling"
-	"github.com/stepscaler/stepscaler/internal/starter"
+	"github.com/stepscaler/stepscaler/internal/workflow"
 	"github.com/stepscaler/stepscaler/local/stack"
 )
 
-// demo runs the whole workflow offline and shows it as an operator would see it.
+// demo runs the whole workflow offline and shows it as an operator would see it: an alarm
+// goes into ALARM and stays there; its notification starts the first step at once, the
+// per-minute evaluation (on a fast clock) takes the next ones, until the service is at its
+// maximum and the evaluation finds nothing more to do.
 func demo(ctx context.Context, args []string) error {
 	fs := newFlags("demo")
-	cfgPath := fs.String("config", "local/demo/stepscaler.json", "scaling config (the starter reads it; its services are created in the ECS emulator at minCapacity)")
-	event := fs.String("event", "local/demo/alarm-sns-event.json", "notification to deliver: an SNS event as Lambda receives it, an SNS message envelope, or the bare alarm message")
+	cfgPath := fs.String("config", "local/demo/stepscaler.json", "scaling config (its services are created in the ECS emulator at minCapacity)")
+	event := fs.String("event", "local/demo/alarm-sns-event.json", "the notification that starts it: an SNS event as Lambda receives it, an SNS message envelope, or the bare alarm message; its alarm is put into ALARM in CloudWatch first")
 	startDelay := fs.Duration("task-start-delay", 2*time.Second, "how long the ECS emulator keeps a new task pending")
-	timeout := fs.Duration("timeout", 3*time.Minute, "give up waiting for the executions after this long")
+	every := fs.Duration("evaluate-every", 2*time.Second, "the fast clock: real time between two runs of the per-minute evaluation")
+	timeout := fs.Duration("timeout", 3*time.Minute, "give up after this long")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -39,18 +44,18 @@ func demo(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	data, err := os.ReadFile(inRoot(root, *event))
+	n, message, err := demoNotification(inRoot(root, *event))
 	if err != nil {
-		return fmt.Errorf("read notification: %w", err)
+		return err
 	}
-	messages, err := alarm.Messages(data)
-	if err != nil {
-		return fmt.Errorf("notification file %s: %w", *event, err)
+	target, ok := cfg.Lookup(n.AlarmName)
+	if !ok || n.NewState != alarm.StateAlarm {
+		return fmt.Errorf("the notification is about %s going to %s: the demo needs one of the config's alarms going to ALARM", n.AlarmName, n.NewState)
 	}
-
+	svc := target.Service
 	p.step("starting the local stack (logs in build/local/logs)")
 	st, err := stack.Start(ctx, stack.Options{
-		Root: root, Config: inRoot(root, *cfgPath), TaskStartDelay: *startDelay, Progress: p.step,
+		Root: root, Config: inRoot(root, *cfgPath), TaskStartDelay: *startDelay, EvaluateEvery: *every, Progress: p.step,
 	})
 	if err != nil {
 		return err
@@ -62,133 +67,173 @@ func demo(ctx context.Context, args []string) error {
 	if err := st.SeedServices(cfg); err != nil {
 		return err
 	}
+	before, _ := st.ECS.Service(svc.Cluster, svc.Service)
+	p.say("ECS service %s: desiredCount %d, running %d (bounds %d-%d)", svc, before.DesiredCount, before.RunningCount,
+		target.Policy.MinCapacity, target.Policy.MaxCapacity)
+	p.say("The per-minute evaluation runs every %s: each run stands for the next minute.\n", *every)
 
-	expected := expectedExecutions(p, cfg, messages)
-	before := map[scaling.ServiceRef]int{}
-	for _, e := range expected {
-		v, _ := st.ECS.Service(e.service.Cluster, e.service.Service)
-		before[e.service] = v.DesiredCount
-		p.say("ECS service %s: desiredCount %d, running %d", e.service, v.DesiredCount, v.RunningCount)
+	// CloudWatch says the alarm is in ALARM (the execution checks), and the notification
+	// reaches the starter as SNS delivers it.
+	if err := st.SetAlarmStateQuietly(ctx, n.AlarmName, "ALARM", n.Reason); err != nil {
+		return err
 	}
-	p.step("delivering %d notification(s) to the starter function", len(messages))
-	if err := st.DeliverSNS(ctx, messages...); err != nil {
+	p.step("alarm %s → ALARM; delivering its notification to the starter", n.AlarmName)
+	if err := st.DeliverSNS(ctx, message); err != nil {
 		return fmt.Errorf("starter: %w (see %s)", err, st.FunctionLog("starter"))
-	}
-	if len(expected) == 0 {
-		p.say("\nNo execution was started (see %s for why). Nothing was scaled.", st.FunctionLog("starter"))
-		return exitError(1)
 	}
 
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	scaled := 0
-	for _, e := range expected {
-		ok, err := followExecution(ctx, p, st, e, before[e.service])
+	f := &follower{p: p, st: st, svc: svc, max: target.Policy.MaxCapacity, seen: map[string]bool{}}
+	if err := f.untilNothingMoreToDo(ctx); err != nil {
+		return err
+	}
+	if err := st.SetAlarmStateQuietly(ctx, n.AlarmName, "OK", "Threshold Crossed: the load is served."); err != nil {
+		return err
+	}
+	return f.report(ctx, before.DesiredCount)
+}
+
+// demoNotification reads the one notification the demo delivers.
+func demoNotification(path string) (alarm.Notification, string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return alarm.Notification{}, "", fmt.Errorf("read notification: %w", err)
+	}
+	msgs, err := alarm.Messages(data)
+	if err != nil {
+		return alarm.Notification{}, "", fmt.Errorf("notification file %s: %w", path, err)
+	}
+	if len(msgs) != 1 {
+		return alarm.Notification{}, "", fmt.Errorf("%s holds %d notifications, want one", path, len(msgs))
+	}
+	n, err := alarm.Parse([]byte(msgs[0]))
+	if err != nil {
+		return alarm.Notification{}, "", fmt.Errorf("%s: %w", path, err)
+	}
+	return n, msgs[0], nil
+}
+
+// follower prints a service's executions as they start and end.
+type follower struct {
+	p       *progress
+	st      *stack.Stack
+	svc     scaling.ServiceRef
+	max     int
+	seen    map[string]bool
+	started []string // oldest first
+	ended   []string
+	// afterMax are the executions started once the service had its maximum running.
+	afterMax map[string]bool
+	atMax    bool
+}
+
+// untilNothingMoreToDo follows the executions until one started after the service reached
+// its maximum with every task running has ended: the evaluation still runs every minute,
+// and finds nothing more to do.
+func (f *follower) untilNothingMoreToDo(ctx context.Context) error {
+	f.afterMax = map[string]bool{}
+	for {
+		execs, err := f.st.ServiceExecutions(ctx, f.svc)
 		if err != nil {
 			return err
 		}
-		if ok {
-			scaled++
+		slices.Reverse(execs)
+		for _, e := range execs {
+			name := aws.ToString(e.Name)
+			if !f.seen[name] {
+				f.seen[name] = true
+				f.started = append(f.started, name)
+				f.afterMax[name] = f.atMax
+				f.p.step("execution %s started by %s", name, f.trigger(ctx, e))
+			}
+			if e.Status == sfntypes.ExecutionStatusRunning || slices.Contains(f.ended, name) {
+				continue
+			}
+			f.ended = append(f.ended, name)
+			v, _ := f.st.ECS.Service(f.svc.Cluster, f.svc.Service)
+			f.p.step("  %s %s: %s (desired %d, running %d, pending %d)", name, e.Status, f.outcome(ctx, name), v.DesiredCount, v.RunningCount, v.PendingCount)
+			if f.afterMax[name] {
+				return nil
+			}
+			f.atMax = f.atMax || (v.DesiredCount >= f.max && v.RunningCount >= f.max)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the service did not reach its maximum in time: %w", ctx.Err())
+		case <-time.After(100 * time.Millisecond):
 		}
 	}
-	if scaled == 0 {
-		p.say("\nResult: nothing was scaled.")
+}
+
+func (f *follower) trigger(ctx context.Context, e sfntypes.ExecutionListItem) string {
+	out, err := f.st.SFN.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: e.ExecutionArn})
+	if err != nil {
+		return "?"
+	}
+	var in workflow.Input
+	if err := json.Unmarshal([]byte(aws.ToString(out.Input)), &in); err != nil {
+		return "?"
+	}
+	if in.Trigger.Source == workflow.SourceNotification {
+		return "the notification of " + in.Trigger.Alarm + " (the fast path)"
+	}
+	return "the per-minute evaluation of " + in.Trigger.Minute.Format("15:04")
+}
+
+// outcome is what the execution's record step answered.
+func (f *follower) outcome(ctx context.Context, name string) string {
+	out, err := f.st.SFN.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(f.st.ExecutionARN(name))})
+	if err != nil {
+		return err.Error()
+	}
+	if out.Status != sfntypes.ExecutionStatusSucceeded {
+		return aws.ToString(out.Error) + ": " + clip(aws.ToString(out.Cause), 120)
+	}
+	var state struct {
+		Outcome workflow.Outcome `json:"outcome"`
+	}
+	if err := json.Unmarshal([]byte(aws.ToString(out.Output)), &state); err != nil {
+		return clip(aws.ToString(out.Output), 120)
+	}
+	o := state.Outcome
+	if o.Repeated {
+		return fmt.Sprintf("%s, as recorded in %s: %s", o.StatusCode, o.RepeatOf, clip(o.StatusMessage, 100))
+	}
+	return o.StatusCode + ": " + clip(o.StatusMessage, 110)
+}
+
+// report prints the first execution's history and the service's recorded activities.
+func (f *follower) report(ctx context.Context, before int) error {
+	first := f.started[0]
+	events, err := f.st.History(ctx, f.st.ExecutionARN(first))
+	if err != nil {
+		return err
+	}
+	fmt.Printf("\nExecution history of %s (as in the Step Functions console)\n", first)
+	printHistory(os.Stdout, events)
+	fmt.Printf("%d state transitions\n", stack.StateTransitions(events))
+
+	v, _ := f.st.ECS.Service(f.svc.Cluster, f.svc.Service)
+	fmt.Printf("\nECS service %s: desiredCount %d → %d (running %d, pending %d) in %d executions\n",
+		f.svc, before, v.DesiredCount, v.RunningCount, v.PendingCount, len(f.started))
+	acts, err := f.st.Store.List(ctx, f.svc, 0)
+	if err != nil {
+		return err
+	}
+	slices.Reverse(acts)
+	fmt.Printf("\nRecorded scaling activities (DynamoDB), oldest first:\n")
+	if err := printActivities(os.Stdout, acts, "table"); err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(acts, func(a activity.Activity) bool {
+		return a.StatusCode == activity.StatusSuccessful && a.ToCount > a.FromCount
+	}) || v.DesiredCount <= before {
+		f.p.say("\nResult: nothing was scaled.")
 		return exitError(1)
 	}
-	p.say("\nResult: %d of %d scaling(s) done in %s.", scaled, len(expected), p.elapsed())
+	f.p.say("\nResult: scaled %s from %d to %d in %s.", f.svc, before, v.DesiredCount, f.p.elapsed())
 	return nil
-}
-
-type expectedExecution struct {
-	name    string
-	alarm   string
-	service scaling.ServiceRef
-}
-
-// expectedExecutions predicts, from the notifications and the config, which executions
-// the starter should start, with the same naming function it uses.
-func expectedExecutions(p *progress, cfg *config.Config, messages []string) []expectedExecution {
-	var out []expectedExecution
-	for _, m := range messages {
-		n, err := alarm.Parse([]byte(m))
-		if err != nil {
-			p.say("notification is malformed (%v): the starter will log it and start nothing", err)
-			continue
-		}
-		if n.NewState != alarm.StateAlarm {
-			p.say("alarm %s went to %s, not ALARM: the starter will start nothing", n.AlarmName, n.NewState)
-			continue
-		}
-		t, ok := cfg.Lookup(n.AlarmName)
-		if !ok {
-			p.say("alarm %s is not in the scaling config: the starter will log it and start nothing", n.AlarmName)
-			continue
-		}
-		p.say("alarm %s: %s → %s at %s", n.AlarmName, n.OldState, n.NewState, n.StateChangeTime.Format(time.RFC3339))
-		out = append(out, expectedExecution{name: starter.ExecutionNameFor(n), alarm: n.AlarmName, service: t.Service})
-	}
-	return out
-}
-
-// followExecution waits for one execution with progress, then prints its history, the
-// service's counts and the recorded activity. It reports whether the service was scaled.
-func followExecution(ctx context.Context, p *progress, st *stack.Stack, e expectedExecution, before int) (bool, error) {
-	arn := st.ExecutionARN(e.name)
-	p.step("execution %s", e.name)
-	last := ""
-	final, err := st.WaitExecution(ctx, arn, func(d *sfn.DescribeExecutionOutput) {
-		events, err := st.History(ctx, arn)
-		if err != nil {
-			return
-		}
-		state := currentState(events)
-		v, _ := st.ECS.Service(e.service.Cluster, e.service.Service)
-		line := fmt.Sprintf("%s: %s (desired %d, running %d, pending %d)", d.Status, state, v.DesiredCount, v.RunningCount, v.PendingCount)
-		if line != last {
-			p.step("  %s", line)
-			last = line
-		}
-	})
-	if err != nil {
-		return false, fmt.Errorf("execution %s: %w", e.name, err)
-	}
-	events, err := st.History(ctx, arn)
-	if err != nil {
-		return false, err
-	}
-	fmt.Printf("\nExecution history of %s (as in the Step Functions console)\n", e.name)
-	printHistory(os.Stdout, events)
-	fmt.Printf("Execution status: %s after %d state transitions", final.Status, stack.StateTransitions(events))
-	if final.Error != nil {
-		fmt.Printf(" (%s: %s)", aws.ToString(final.Error), aws.ToString(final.Cause))
-	}
-	fmt.Println()
-
-	v, _ := st.ECS.Service(e.service.Cluster, e.service.Service)
-	fmt.Printf("\nECS service %s: desiredCount %d → %d (running %d, pending %d)\n", e.service, before, v.DesiredCount, v.RunningCount, v.PendingCount)
-
-	acts, err := st.Store.List(ctx, e.service, 0)
-	if err != nil {
-		return false, err
-	}
-	// One activity per step, oldest first: the execution's name, then -step-N.
-	var mine []activity.Activity
-	for i := len(acts) - 1; i >= 0; i-- {
-		if acts[i].ActivityID == e.name || strings.HasPrefix(acts[i].ActivityID, e.name+"-step-") {
-			mine = append(mine, acts[i])
-		}
-	}
-	if len(mine) == 0 {
-		fmt.Println("\nNo scaling activity was recorded.")
-		return false, nil
-	}
-	fmt.Printf("\nRecorded scaling activities (DynamoDB), one per step:\n")
-	printActivities(os.Stdout, mine, "json")
-	scaled := false
-	for _, a := range mine {
-		scaled = scaled || (a.StatusCode == activity.StatusSuccessful && a.ToCount != a.FromCount)
-	}
-	return final.Status == sfntypes.ExecutionStatusSucceeded && scaled && v.DesiredCount != before, nil
 }
 
 func inRoot(root, path string) string {

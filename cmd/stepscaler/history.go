@@ -9,18 +9,21 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/stepscaler/stepscaler/internal/workflow"
 )
 
 // resultKeys maps a step to the field its ResultPath adds to the state, so the history
 // shows what each step found rather than the whole state again.
 var resultKeys = map[string]string{
-	"Acquire scaling lease": "lease",
-	"Describe ECS service":  "before",
-	"Plan scaling":          "plan",
-	"Update desired count":  "update",
-	"Check stability":       "stability",
-	"Record outcome":        "outcome",
-	"Record failure":        "outcome",
+	"Acquire scaling lease":   "lease",
+	"Read alarms and metrics": "alarms",
+	"Describe ECS service":    "before",
+	"Plan scaling":            "plan",
+	"Update desired count":    "watch",
+	"Check stability":         "watch",
+	"Record outcome":          "outcome",
+	"Record failure":          "outcome",
 }
 
 // printHistory prints events as the console's table view does: id, type, step, time
@@ -68,14 +71,15 @@ func summarize(state, key string) string {
 		return clip(state, 100)
 	}
 	if key == "" {
-		var in struct {
-			Alarm struct {
-				Name string `json:"name"`
-			} `json:"alarm"`
-			Service struct{ Cluster, Service string } `json:"service"`
+		var in workflow.Input
+		if err := json.Unmarshal([]byte(state), &in); err != nil {
+			return clip(state, 100)
 		}
-		_ = json.Unmarshal([]byte(state), &in)
-		return fmt.Sprintf("alarm %s → service %s/%s", in.Alarm.Name, in.Service.Cluster, in.Service.Service)
+		by := "the per-minute evaluation"
+		if in.Trigger.Source == workflow.SourceNotification {
+			by = "a notification of " + in.Trigger.Alarm
+		}
+		return fmt.Sprintf("service %s, started by %s", in.Service, by)
 	}
 	return clip(string(v[key]), 110)
 }

@@ -4,56 +4,40 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/stepscaler/stepscaler/internal/activity"
 	"github.com/stepscaler/stepscaler/internal/alarm"
+	"github.com/stepscaler/stepscaler/internal/alarmeval"
 	"github.com/stepscaler/stepscaler/internal/config"
 	"github.com/stepscaler/stepscaler/internal/scaling"
 	"github.com/stepscaler/stepscaler/internal/service"
-	"github.com/stepscaler/stepscaler/internal/starter"
 	"github.com/stepscaler/stepscaler/internal/workflow"
 )
 
-// plan answers "what would Stepscaler do?" for one alarm and one service, with the
-// workflow's own decision code.
+// plan answers "what would Stepscaler do?" for one service, with the workflow's own
+// decision code, from what an operator can capture: the service (aws ecs
+// describe-services), its alarms (aws cloudwatch describe-alarms, or one notification)
+// and, optionally, its state item.
 func plan(args []string) error {
 	fs := newFlags("plan")
 	cfgPath := fs.String("config", "config/stepscaler.json", "scaling config")
-	alarmFile := fs.String("alarm", "", "the alarm notification: the SNS message, or an SNS event as Lambda receives it")
 	serviceFile := fs.String("service", "", "the service: the output of aws ecs describe-services --cluster C --services S")
+	cluster := fs.String("cluster", "", "the service's cluster, when the config has services of that name in several clusters")
+	alarmsFile := fs.String("alarms", "", "the service's alarms: the output of aws cloudwatch describe-alarms --alarm-names ...; states, thresholds and the datapoints each alarm evaluated")
+	alarmFile := fs.String("alarm", "", "an alarm notification (the SNS message, or an SNS event as Lambda receives it): that alarm in ALARM, sized from the datapoints it quotes")
 	stateFile := fs.String("state", "", "optional: the service's state item (cooldowns, suspensions), as JSON or as the output of aws dynamodb get-item")
 	at := fs.String("time", "", "optional: decide as of this RFC 3339 time (default now)")
-	outAlarms := fs.String("out-alarms-in-alarm", "", "optional: comma-separated scale-out alarms to treat as in ALARM")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *alarmFile == "" || *serviceFile == "" {
+	if *serviceFile == "" || (*alarmsFile == "" && *alarmFile == "") {
 		fs.Usage()
-		return fmt.Errorf("--alarm and --service are required")
+		return fmt.Errorf("--service and one of --alarms or --alarm are required")
 	}
 	cfg, err := config.Load(*cfgPath)
 	if err != nil {
 		return err
-	}
-	n, err := readNotification(*alarmFile)
-	if err != nil {
-		return err
-	}
-	target, ok := cfg.Lookup(n.AlarmName)
-	if !ok {
-		return fmt.Errorf("alarm %s is not in %s", n.AlarmName, *cfgPath)
-	}
-	snap, err := readDescribeServices(*serviceFile, target.Service)
-	if err != nil {
-		return err
-	}
-	var state activity.State
-	if *stateFile != "" {
-		if state, err = readState(*stateFile); err != nil {
-			return err
-		}
 	}
 	now := time.Now().UTC()
 	if *at != "" {
@@ -61,27 +45,182 @@ func plan(args []string) error {
 			return fmt.Errorf("--time: %w", err)
 		}
 	}
-	snap.ObservedAt = now
-	req := workflow.PlanRequest{
-		Policy:  target.Policy,
-		Service: snap,
-		Lease:   activity.Lease{Acquired: true, State: state},
-		AlarmState: workflow.AlarmState{
-			AlarmName: n.AlarmName, State: string(n.NewState), InAlarm: true,
-			Metric: starter.Breach(n), OutAlarmsInAlarm: splitList(*outAlarms),
-		},
+	snap, target, err := readService(*serviceFile, cfg, *cluster, now)
+	if err != nil {
+		return err
 	}
-	d := workflow.Decide(req, now)
+	readings := map[string]scaling.AlarmReading{}
+	if *alarmsFile != "" {
+		if readings, err = readAlarms(*alarmsFile, target); err != nil {
+			return err
+		}
+	}
+	if *alarmFile != "" {
+		n, err := readNotification(*alarmFile)
+		if err != nil {
+			return err
+		}
+		p, ok := target.Policy(n.AlarmName)
+		if !ok {
+			return fmt.Errorf("alarm %s is not one of %s's alarms in %s", n.AlarmName, target.Service, *cfgPath)
+		}
+		readings[n.AlarmName] = notified(n, p)
+	}
+	var state activity.State
+	if *stateFile != "" {
+		if state, err = readState(*stateFile); err != nil {
+			return err
+		}
+	}
+	req := workflow.PlanRequest{Service: target.Service, Before: snap, Lease: activity.Lease{Acquired: true, State: state}}
+	for _, name := range target.AlarmNames() {
+		r, ok := readings[name]
+		if !ok {
+			r = scaling.AlarmReading{Name: name}
+		}
+		req.Alarms.Alarms = append(req.Alarms.Alarms, r)
+	}
+	d := workflow.Decide(target, req, now)
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(map[string]any{
-		"alarm":    n.AlarmName,
 		"service":  target.Service,
-		"policy":   target.Policy,
-		"metric":   req.AlarmState.Metric,
+		"alarms":   req.Alarms.Alarms,
 		"time":     now,
 		"decision": d,
 	})
+}
+
+// readService reads describe-services output and finds the configured service it
+// describes.
+func readService(path string, cfg *config.Config, cluster string, now time.Time) (service.Snapshot, config.ServiceTarget, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return service.Snapshot{}, config.ServiceTarget{}, fmt.Errorf("read service: %w", err)
+	}
+	snaps, _, err := service.ParseDescribeServices(data, now)
+	if err != nil {
+		return service.Snapshot{}, config.ServiceTarget{}, fmt.Errorf("%s is not `aws ecs describe-services` output: %w", path, err)
+	}
+	var matches []config.ServiceTarget
+	var snap service.Snapshot
+	for _, s := range snaps {
+		for _, t := range cfg.ServiceTargets() {
+			if t.Service.Service == s.Name && (cluster == "" || t.Service.Cluster == cluster) {
+				matches, snap = append(matches, t), s
+			}
+		}
+	}
+	switch len(matches) {
+	case 0:
+		return service.Snapshot{}, config.ServiceTarget{}, fmt.Errorf("%s describes no service of the scaling config", path)
+	case 1:
+		return snap, matches[0], nil
+	default:
+		return service.Snapshot{}, config.ServiceTarget{}, fmt.Errorf("%s matches several configured services; name the cluster with --cluster", path)
+	}
+}
+
+// readAlarms reads describe-alarms output: each alarm's state, and the datapoints its last
+// evaluation used (StateReasonData) as its metric's value, with its threshold.
+func readAlarms(path string, target config.ServiceTarget) (map[string]scaling.AlarmReading, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read alarms: %w", err)
+	}
+	var out struct {
+		MetricAlarms *[]struct {
+			AlarmName       string
+			StateValue      string
+			Threshold       *float64
+			StateReasonData string
+		}
+		CompositeAlarms []struct {
+			AlarmName  string
+			StateValue string
+		}
+	}
+	if err := json.Unmarshal(data, &out); err != nil {
+		return nil, fmt.Errorf("%s is not `aws cloudwatch describe-alarms` output: %w", path, err)
+	}
+	if out.MetricAlarms == nil {
+		return nil, fmt.Errorf("%s is not `aws cloudwatch describe-alarms` output: it has no MetricAlarms", path)
+	}
+	readings := map[string]scaling.AlarmReading{}
+	for _, c := range out.CompositeAlarms {
+		readings[c.AlarmName] = scaling.AlarmReading{Name: c.AlarmName, State: c.StateValue,
+			MetricNote: "a composite alarm has no metric"}
+	}
+	for _, m := range *out.MetricAlarms {
+		r := scaling.AlarmReading{Name: m.AlarmName, State: m.StateValue}
+		p, ok := target.Policy(m.AlarmName)
+		values, err := reasonDatapoints(m.StateReasonData)
+		switch {
+		case !ok:
+			continue
+		case err != nil:
+			return nil, fmt.Errorf("%s: alarm %s: StateReasonData: %w", path, m.AlarmName, err)
+		case m.Threshold == nil:
+			r.MetricNote = "the alarm has no static threshold"
+		default:
+			if v, ok := alarmeval.Aggregate(values, len(values), p.MetricAggregationType); ok {
+				r.Metric = &scaling.MetricValue{Value: v, Threshold: *m.Threshold}
+			} else {
+				r.MetricNote = "StateReasonData holds no datapoint"
+			}
+		}
+		readings[m.AlarmName] = r
+	}
+	return readings, nil
+}
+
+// reasonDatapoints are the datapoints of a StateReasonData document: the evaluated ones
+// that have a value, else recentDatapoints.
+func reasonDatapoints(data string) ([]alarmeval.Datapoint, error) {
+	if data == "" {
+		return nil, nil
+	}
+	var d struct {
+		RecentDatapoints    []float64 `json:"recentDatapoints"`
+		EvaluatedDatapoints []struct {
+			Value *float64 `json:"value"`
+		} `json:"evaluatedDatapoints"`
+	}
+	if err := json.Unmarshal([]byte(data), &d); err != nil {
+		return nil, err
+	}
+	var dps []alarmeval.Datapoint
+	for _, e := range d.EvaluatedDatapoints {
+		if e.Value != nil {
+			dps = append(dps, alarmeval.Datapoint{Value: *e.Value})
+		}
+	}
+	if len(dps) == 0 {
+		for _, v := range d.RecentDatapoints {
+			dps = append(dps, alarmeval.Datapoint{Value: v})
+		}
+	}
+	return dps, nil
+}
+
+// notified reads a notification as its alarm in ALARM, sized from the datapoints its
+// reason quotes.
+func notified(n alarm.Notification, p scaling.Policy) scaling.AlarmReading {
+	r := scaling.AlarmReading{Name: n.AlarmName, State: string(n.NewState)}
+	dps := make([]alarmeval.Datapoint, len(n.Datapoints))
+	for i, dp := range n.Datapoints {
+		dps[i] = alarmeval.Datapoint{Value: dp.Value}
+	}
+	v, ok := alarmeval.Aggregate(dps, len(dps), p.MetricAggregationType)
+	switch {
+	case n.Threshold == nil:
+		r.MetricNote = "the notification quotes no threshold"
+	case !ok:
+		r.MetricNote = "the notification quotes no datapoint"
+	default:
+		r.Metric = &scaling.MetricValue{Value: v, Threshold: *n.Threshold}
+	}
+	return r
 }
 
 func readNotification(path string) (alarm.Notification, error) {
@@ -103,55 +242,6 @@ func readNotification(path string) (alarm.Notification, error) {
 	return n, nil
 }
 
-// describeServicesOutput is `aws ecs describe-services` output: the API's JSON, which
-// the CLI prints with lowerCamel keys and ISO 8601 timestamps.
-type describeServicesOutput struct {
-	Services []struct {
-		ServiceName  string `json:"serviceName"`
-		ServiceArn   string `json:"serviceArn"`
-		Status       string `json:"status"`
-		DesiredCount int    `json:"desiredCount"`
-		RunningCount int    `json:"runningCount"`
-		PendingCount int    `json:"pendingCount"`
-		Deployments  []struct {
-			ID                 string    `json:"id"`
-			Status             string    `json:"status"`
-			RolloutState       string    `json:"rolloutState"`
-			RolloutStateReason string    `json:"rolloutStateReason"`
-			DesiredCount       int       `json:"desiredCount"`
-			RunningCount       int       `json:"runningCount"`
-			PendingCount       int       `json:"pendingCount"`
-			FailedTasks        int       `json:"failedTasks"`
-			UpdatedAt          time.Time `json:"updatedAt"`
-		} `json:"deployments"`
-	} `json:"services"`
-}
-
-func readDescribeServices(path string, want scaling.ServiceRef) (service.Snapshot, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return service.Snapshot{}, fmt.Errorf("read service: %w", err)
-	}
-	var out describeServicesOutput
-	if err := json.Unmarshal(data, &out); err != nil {
-		return service.Snapshot{}, fmt.Errorf("%s is not `aws ecs describe-services` output: %w", path, err)
-	}
-	for _, s := range out.Services {
-		if s.ServiceName != want.Service {
-			continue
-		}
-		snap := service.Snapshot{ARN: s.ServiceArn, Status: s.Status, DesiredCount: s.DesiredCount,
-			RunningCount: s.RunningCount, PendingCount: s.PendingCount}
-		for _, d := range s.Deployments {
-			snap.Deployments = append(snap.Deployments, service.Deployment{ID: d.ID, Status: d.Status,
-				RolloutState: d.RolloutState, RolloutStateReason: d.RolloutStateReason, DesiredCount: d.DesiredCount,
-				RunningCount: d.RunningCount, PendingCount: d.PendingCount, FailedTasks: d.FailedTasks, UpdatedAt: d.UpdatedAt})
-		}
-		return snap, nil
-	}
-	return service.Snapshot{}, fmt.Errorf("%s does not describe service %s", path, want.Service)
-}
-
 // readState reads a state item as plain JSON, or as `aws dynamodb get-item` prints it
 // ({"Item": {"lastScaleOutAt": {"S": "..."}, ...}}).
 func readState(path string) (activity.State, error) {
@@ -168,8 +258,7 @@ func readState(path string) (activity.State, error) {
 			for typ, val := range v {
 				switch typ {
 				case "N":
-					var n json.Number = json.Number(fmt.Sprint(val))
-					plain[k] = n
+					plain[k] = json.Number(fmt.Sprint(val))
 				default: // S, BOOL
 					plain[k] = val
 				}
@@ -184,14 +273,4 @@ func readState(path string) (activity.State, error) {
 		return activity.State{}, fmt.Errorf("%s: not a state item: %w", path, err)
 	}
 	return st, nil
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, part := range strings.Split(s, ",") {
-		if part = strings.TrimSpace(part); part != "" {
-			out = append(out, part)
-		}
-	}
-	return out
 }

@@ -9,8 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/stepscaler/stepscaler/internal/activity"
 	"github.com/stepscaler/stepscaler/internal/scaling"
+	"github.com/stepscaler/stepscaler/internal/store"
 )
 
 // serviceFlags are the flags of the commands that work on one service's records in the
@@ -29,7 +29,7 @@ func addServiceFlags(fs *flag.FlagSet) serviceFlags {
 
 // open checks the flags and returns the store, with the standard AWS configuration
 // (profile, region, AWS_ENDPOINT_URL_DYNAMODB), and the service.
-func (f serviceFlags) open(ctx context.Context, fs *flag.FlagSet) (*activity.Store, scaling.ServiceRef, error) {
+func (f serviceFlags) open(ctx context.Context, fs *flag.FlagSet) (*store.Store, scaling.ServiceRef, error) {
 	if *f.table == "" || *f.cluster == "" || *f.service == "" {
 		fs.Usage()
 		return nil, scaling.ServiceRef{}, fmt.Errorf("--table, --cluster and --service are required")
@@ -38,5 +38,5 @@ func (f serviceFlags) open(ctx context.Context, fs *flag.FlagSet) (*activity.Sto
 	if err != nil {
 		return nil, scaling.ServiceRef{}, fmt.Errorf("load AWS configuration: %w", err)
 	}
-	return activity.New(dynamodb.NewFromConfig(cfg), *f.table), scaling.ServiceRef{Cluster: *f.cluster, Service: *f.service}, nil
+	return store.New(dynamodb.NewFromConfig(cfg), *f.table), scaling.ServiceRef{Cluster: *f.cluster, Service: *f.service}, nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stepscaler/stepscaler/internal/activity"
 	"github.com/stepscaler/stepscaler/internal/scaling"
+	"github.com/stepscaler/stepscaler/internal/store"
 )
 
 // The operator commands use the standard AWS configuration; here it points them at
@@ -31,24 +32,24 @@ func TestSuspendResumeAndListActivities(t *testing.T) {
 	db := dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
 		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")})
 	table := "cli-" + t.Name()
-	if err := activity.CreateTable(ctx, db, table); err != nil {
+	if err := store.CreateTable(ctx, db, table); err != nil {
 		t.Fatal(err)
 	}
-	store := activity.New(db, table)
+	st := store.New(db, table)
 	web := scaling.ServiceRef{Cluster: "prod", Service: "web"}
 	args := []string{"--table", table, "--cluster", "prod", "--service", "web"}
 
 	if err := suspend(ctx, append(args, "--direction", "in"), true); err != nil {
 		t.Fatal(err)
 	}
-	if st, _ := store.State(ctx, web); !st.SuspendedIn || st.SuspendedOut {
-		t.Fatalf("after suspend --direction in: %+v", st)
+	if s, _ := st.State(ctx, web); !s.SuspendedIn || s.SuspendedOut {
+		t.Fatalf("after suspend --direction in: %+v", s)
 	}
 	if err := suspend(ctx, args, false); err != nil { // both
 		t.Fatal(err)
 	}
-	if st, _ := store.State(ctx, web); st.SuspendedIn || st.SuspendedOut {
-		t.Fatalf("after resume: %+v", st)
+	if s, _ := st.State(ctx, web); s.SuspendedIn || s.SuspendedOut {
+		t.Fatalf("after resume: %+v", s)
 	}
 	if err := suspend(ctx, append(args, "--direction", "sideways"), true); err == nil || !strings.Contains(err.Error(), "sideways") {
 		t.Errorf("bad direction: %v", err)
@@ -57,7 +58,7 @@ func TestSuspendResumeAndListActivities(t *testing.T) {
 		t.Error("missing --table and --service accepted")
 	}
 
-	if err := store.Put(ctx, web, activity.Activity{ActivityID: "exec-1", ResourceID: web.ResourceID(), StatusCode: activity.StatusSuccessful}, 0); err != nil {
+	if err := st.Record(ctx, web, store.Outcome{Activity: activity.Activity{ActivityID: "exec-1", ResourceID: web.ResourceID(), StatusCode: activity.StatusSuccessful}}); err != nil {
 		t.Fatal(err)
 	}
 	out := captureStdout(t, func() error { return describeActivities(ctx, append(args, "--output", "json")) })

@@ -2,8 +2,20 @@
 // "Acquire scaling lease" state.
 package main
 
-import "github.com/stepscaler/stepscaler/internal/workflow"
+import (
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/stepscaler/stepscaler/internal/lambdaenv"
+	"github.com/stepscaler/stepscaler/internal/steps/acquire"
+	"github.com/stepscaler/stepscaler/internal/store"
+)
 
 func main() {
-	workflow.Start(workflow.Needs{Store: true}, func(h *workflow.Handlers) any { return h.AcquireLease })
+	cfg := lambdaenv.Must(lambdaenv.ScalingConfig())
+	db := dynamodb.NewFromConfig(lambdaenv.Must(lambdaenv.AWSConfig()))
+	table := lambdaenv.Must(lambdaenv.Env("STEPSCALER_TABLE"))
+	lambda.Start(acquire.New(store.New(db, table), cfg, time.Now, lambdaenv.Logger()).Acquire)
 }

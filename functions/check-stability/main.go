@@ -2,8 +2,18 @@
 // "Check stability" state.
 package main
 
-import "github.com/stepscaler/stepscaler/internal/workflow"
+import (
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+
+	"github.com/stepscaler/stepscaler/internal/lambdaenv"
+	"github.com/stepscaler/stepscaler/internal/steps/stabilize"
+)
 
 func main() {
-	workflow.Start(workflow.Needs{ECS: true}, func(h *workflow.Handlers) any { return h.CheckStability })
+	cfg := lambdaenv.Must(lambdaenv.ScalingConfig())
+	client := ecs.NewFromConfig(lambdaenv.Must(lambdaenv.AWSConfig()))
+	lambda.Start(stabilize.New(client, cfg, time.Now, lambdaenv.Logger()).Check)
 }

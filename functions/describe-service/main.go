@@ -2,8 +2,18 @@
 // "Describe ECS service" state.
 package main
 
-import "github.com/stepscaler/stepscaler/internal/workflow"
+import (
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+
+	"github.com/stepscaler/stepscaler/internal/lambdaenv"
+	"github.com/stepscaler/stepscaler/internal/steps/describe"
+)
 
 func main() {
-	workflow.Start(workflow.Needs{ECS: true}, func(h *workflow.Handlers) any { return h.DescribeService })
+	cfg := lambdaenv.Must(lambdaenv.ScalingConfig())
+	client := ecs.NewFromConfig(lambdaenv.Must(lambdaenv.AWSConfig()))
+	lambda.Start(describe.New(client, cfg, time.Now).Describe)
 }

@@ -1,9 +1,17 @@
 // Command plan-scaling is the Lambda function behind the Scale state machine's
-// "Plan scaling" state.
+// "Plan scaling" state. It calls no AWS API.
 package main
 
-import "github.com/stepscaler/stepscaler/internal/workflow"
+import (
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/stepscaler/stepscaler/internal/lambdaenv"
+	"github.com/stepscaler/stepscaler/internal/steps/plan"
+)
 
 func main() {
-	workflow.Start(workflow.Needs{}, func(h *workflow.Handlers) any { return h.PlanScaling })
+	cfg := lambdaenv.Must(lambdaenv.ScalingConfig())
+	lambda.Start(plan.New(cfg, time.Now, lambdaenv.Logger()).Plan)
 }

@@ -2,8 +2,21 @@
 // "Record outcome" and "Record failure" states.
 package main
 
-import "github.com/stepscaler/stepscaler/internal/workflow"
+import (
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/stepscaler/stepscaler/internal/lambdaenv"
+	"github.com/stepscaler/stepscaler/internal/steps/record"
+	"github.com/stepscaler/stepscaler/internal/store"
+)
 
 func main() {
-	workflow.Start(workflow.Needs{Store: true}, func(h *workflow.Handlers) any { return h.RecordOutcome })
+	cfg := lambdaenv.Must(lambdaenv.ScalingConfig())
+	db := dynamodb.NewFromConfig(lambdaenv.Must(lambdaenv.AWSConfig()))
+	table := lambdaenv.Must(lambdaenv.Env("STEPSCALER_TABLE"))
+	retention := lambdaenv.Must(lambdaenv.EnvDays("ACTIVITY_RETENTION_DAYS", 42))
+	lambda.Start(record.New(store.New(db, table), cfg, retention, time.Now, lambdaenv.Logger()).Record)
 }

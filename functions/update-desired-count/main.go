@@ -2,8 +2,18 @@
 // "Update desired count" state.
 package main
 
-import "github.com/stepscaler/stepscaler/internal/workflow"
+import (
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+
+	"github.com/stepscaler/stepscaler/internal/lambdaenv"
+	"github.com/stepscaler/stepscaler/internal/steps/update"
+)
 
 func main() {
-	workflow.Start(workflow.Needs{ECS: true}, func(h *workflow.Handlers) any { return h.UpdateDesiredCount })
+	cfg := lambdaenv.Must(lambdaenv.ScalingConfig())
+	client := ecs.NewFromConfig(lambdaenv.Must(lambdaenv.AWSConfig()))
+	lambda.Start(update.New(client, cfg, time.Now, lambdaenv.Logger()).Update)
 }

@@ -1,28 +1,33 @@
+// Package activity holds Stepscaler's records as plain data: the scaling activities, shaped
+// like Application Auto Scaling's, and each service's state item (the lease that keeps two
+// scalings of one service apart, the times cooldowns count from, suspensions). It is pure:
+// internal/store keeps them in DynamoDB.
 package activity
 
 import (
-	"context"
-	"fmt"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/stepscaler/stepscaler/internal/scaling"
 )
 
-// Status codes, as Application Auto Scaling's scaling activities use them.
+// Status codes. The first five are Application Auto Scaling's ScalingActivity status
+// codes; NotScaled and DryRun are Stepscaler's own.
 const (
 	StatusSuccessful  = "Successful"
 	StatusFailed      = "Failed"
 	StatusUnfulfilled = "Unfulfilled"
 	StatusOverridden  = "Overridden"
 	StatusInProgress  = "InProgress"
+	// StatusNotScaled marks a decision that changed nothing on purpose (at a bound, in
+	// cooldown, no alarm in ALARM). Application Auto Scaling lists these as "not scaled
+	// activities" with NotScaledReasons; a code of their own tells them from scalings
+	// that failed.
+	StatusNotScaled = "NotScaled"
+	// StatusDryRun marks a decision a dry-run service recorded without applying it.
+	StatusDryRun = "DryRun"
 )
 
-// Activity is one scaling activity: one execution of the workflow, whatever its outcome.
+// Activity is one scaling activity: what one execution of the workflow decided and did.
 // Field names follow Application Auto Scaling's ScalingActivity.
 type Activity struct {
 	ActivityID        string                    `dynamodbav:"activityId" json:"ActivityId"`
@@ -43,6 +48,9 @@ type Activity struct {
 	ExecutionARN string `dynamodbav:"executionArn" json:"ExecutionArn"`
 	FromCount    int    `dynamodbav:"fromCount" json:"FromCount"`
 	ToCount      int    `dynamodbav:"toCount" json:"ToCount"`
+	// Trigger says what started the execution: "notification" (an alarm's SNS message)
+	// or "schedule" (the per-minute evaluation).
+	Trigger string `dynamodbav:"trigger,omitempty" json:"Trigger,omitempty"`
 }
 
 // Failed reports whether the activity should end its execution red.
@@ -50,63 +58,46 @@ func (a Activity) Failed() bool {
 	return a.StatusCode == StatusFailed || a.StatusCode == StatusUnfulfilled
 }
 
-type activityItem struct {
-	PK string `dynamodbav:"pk"`
-	SK string `dynamodbav:"sk"`
-	Activity
-	ExpiresAt int64 `dynamodbav:"expiresAt"`
+// State is a service's state item.
+type State struct {
+	LeaseOwner     string `dynamodbav:"leaseOwner,omitempty" json:"leaseOwner,omitempty"`
+	LeaseExpiresAt int64  `dynamodbav:"leaseExpiresAt,omitempty" json:"leaseExpiresAt,omitempty"` // epoch seconds
+	// LastScaleOutAt and LastScaleInAt start the cooldowns.
+	LastScaleOutAt *time.Time `dynamodbav:"lastScaleOutAt,omitempty" json:"lastScaleOutAt,omitempty"`
+	LastScaleInAt  *time.Time `dynamodbav:"lastScaleInAt,omitempty" json:"lastScaleInAt,omitempty"`
+	// LastScaleOutFrom is the capacity before the last scale-out: during its cooldown, the
+	// capacity it added counts toward the next step.
+	LastScaleOutFrom *int `dynamodbav:"lastScaleOutFrom,omitempty" json:"lastScaleOutFrom,omitempty"`
+	// Suspended directions are set at runtime by operators (stepscaler suspend/resume).
+	SuspendedOut bool `dynamodbav:"suspendedOut,omitempty" json:"suspendedOut,omitempty"`
+	SuspendedIn  bool `dynamodbav:"suspendedIn,omitempty" json:"suspendedIn,omitempty"`
+	// LastActivityID is the newest activity recorded for the service.
+	LastActivityID string `dynamodbav:"lastActivityId,omitempty" json:"lastActivityId,omitempty"`
+	// LastNotScaled is the newest not-scaled decision recorded as an activity. The same
+	// decision taken again (every minute while an alarm stays in ALARM at a bound) is not
+	// recorded again: the activity log keeps to changes, the execution history has them all.
+	LastNotScaled *NotScaledMark `dynamodbav:"lastNotScaled,omitempty" json:"lastNotScaled,omitempty"`
 }
 
-// Put records a (for svc, finished) activity; it expires retention after its end. Writing
-// the same activity again overwrites it, so a retried step records it once.
-func (s *Store) Put(ctx context.Context, svc scaling.ServiceRef, a Activity, retention time.Duration) error {
-	item, err := attributevalue.MarshalMap(activityItem{
-		PK:        serviceKey(svc),
-		SK:        activitySort(a),
-		Activity:  a,
-		ExpiresAt: a.EndTime.Add(retention).Unix(),
-	})
-	if err != nil {
-		return fmt.Errorf("encode activity %s: %w", a.ActivityID, err)
-	}
-	if _, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: item}); err != nil {
-		return fmt.Errorf("record activity %s: %w", a.ActivityID, err)
-	}
-	return nil
+// NotScaledMark identifies a recorded not-scaled decision.
+type NotScaledMark struct {
+	// Key is what makes two decisions the same: see Repeats.
+	Key        string `dynamodbav:"key" json:"key"`
+	ActivityID string `dynamodbav:"activityId" json:"activityId"`
 }
 
-// activitySort orders a service's activities by start time; the id keeps two that started
-// in the same millisecond apart.
-func activitySort(a Activity) string {
-	return activityPrefix + a.StartTime.UTC().Format("2006-01-02T15:04:05.000Z") + "#" + a.ActivityID
+// History returns what the planner needs of the state: cooldowns and suspensions.
+func (s State) History() scaling.History {
+	return scaling.History{
+		LastScaleOutAt: s.LastScaleOutAt, LastScaleInAt: s.LastScaleInAt, LastScaleOutFrom: s.LastScaleOutFrom,
+		SuspendedOut: s.SuspendedOut, SuspendedIn: s.SuspendedIn,
+	}
 }
 
-// List returns svc's activities, newest first, at most limit of them (0: all).
-func (s *Store) List(ctx context.Context, svc scaling.ServiceRef, limit int) ([]Activity, error) {
-	in := &dynamodb.QueryInput{
-		TableName:              &s.table,
-		KeyConditionExpression: aws.String("pk = :pk AND begins_with(sk, :prefix)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk":     &types.AttributeValueMemberS{Value: serviceKey(svc)},
-			":prefix": &types.AttributeValueMemberS{Value: activityPrefix},
-		},
-		ScanIndexForward: aws.Bool(false),
-	}
-	var acts []Activity
-	p := dynamodb.NewQueryPaginator(s.db, in)
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("list activities of %s: %w", svc, err)
-		}
-		var page []Activity
-		if err := attributevalue.UnmarshalListOfMaps(out.Items, &page); err != nil {
-			return nil, fmt.Errorf("decode activities of %s: %w", svc, err)
-		}
-		acts = append(acts, page...)
-		if limit > 0 && len(acts) >= limit {
-			return acts[:limit], nil
-		}
-	}
-	return acts, nil
+// Lease is the result of trying to take a service's lease, with the state item as the
+// attempt found (or left) it.
+type Lease struct {
+	Acquired bool   `json:"acquired"`
+	Owner    string `json:"owner"` // who holds it now: us when Acquired
+	State    State  `json:"state"`
 }

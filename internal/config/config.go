@@ -10,16 +10,16 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
+	"time"
 
 	"github.com/stepscaler/stepscaler/internal/scaling"
 )
 
 // Defaults applied to an alarm that leaves a field out. The cooldown is Application Auto
-// Scaling's default, the tolerance the Kubernetes HPA's; the stabilization figures suit
-// services whose tasks start in a minute or two; re-evaluation stops after ten steps or an
-// hour, so one stuck alarm cannot walk a service to its maximum unattended for long.
+// Scaling's default, the tolerance the Kubernetes HPA's, the aggregation Application Auto
+// Scaling's MetricAggregationType default; the stabilization figures suit services whose
+// tasks start in a minute or two.
 const (
 	DefaultAdjustmentType              = scaling.ChangeInCapacity
 	DefaultAdjustment                  = 1
@@ -27,9 +27,15 @@ const (
 	DefaultStabilizationTimeoutSeconds = 600
 	DefaultPollIntervalSeconds         = 15
 	DefaultTolerance                   = 0.1
-	DefaultMaxSteps                    = 10
-	DefaultMaxDurationSeconds          = 3600
+	DefaultMetricAggregationType       = "Average"
 )
+
+// MaxStabilityChecks bounds how many times one execution checks the service's stability
+// after a step: stabilizationTimeoutSeconds / pollIntervalSeconds may not exceed it. Each
+// check costs an execution a fixed number of history events, so the bound keeps the worst
+// case far below Step Functions' quota of 25,000 events per execution, which fails an
+// execution uncatchably (statemachine's TestWorstCaseHistory computes it from the ASL).
+const MaxStabilityChecks = 300
 
 // Limits that keep hostile or mistaken values out of the workflow.
 const (
@@ -39,9 +45,7 @@ const (
 	maxPoll         = 3600  // one hour
 	maxNameLen      = 255   // ECS cluster/service names and CloudWatch alarm names
 	maxFileBytes    = 1 << 20
-	maxSteps        = 100   // re-evaluation steps of one execution
-	maxDuration     = 86400 // one day of re-evaluation
-	maxPercent      = 1000  // a tenfold step is already more than any sane policy asks
+	maxPercent      = 1000 // a tenfold step is already more than any sane policy asks
 	// maxStepAdjustments is Application Auto Scaling's quota of step adjustments per step
 	// scaling policy ("Quotas for Application Auto Scaling").
 	maxStepAdjustments = 20
@@ -87,10 +91,9 @@ type Alarm struct {
 	CooldownSeconds             *int        `json:"cooldownSeconds,omitempty"`
 	StabilizationTimeoutSeconds *int        `json:"stabilizationTimeoutSeconds,omitempty"`
 	PollIntervalSeconds         *int        `json:"pollIntervalSeconds,omitempty"`
-	// MaxSteps and MaxDurationSeconds bound how long one execution keeps stepping while
-	// the alarm stays in ALARM.
-	MaxSteps           *int `json:"maxSteps,omitempty"`
-	MaxDurationSeconds *int `json:"maxDurationSeconds,omitempty"`
+	// MetricAggregationType combines the alarm's datapoints for step and TargetRatio
+	// policies: Average (default), Minimum or Maximum.
+	MetricAggregationType string `json:"metricAggregationType,omitempty"`
 	// Metric, when given, lets the CDK app create the alarm; without it the alarm is
 	// expected to exist already and only needs the topic as an alarm action.
 	Metric *Metric `json:"metric,omitempty"`
@@ -178,6 +181,92 @@ func Parse(name string, data []byte) (*Config, error) {
 	return &c, nil
 }
 
+// ServiceTarget is one configured service and the policies of all its alarms, in the
+// order the configuration lists them.
+type ServiceTarget struct {
+	Service  scaling.ServiceRef
+	Policies []scaling.Policy
+}
+
+// Service resolves a service to its policies. The target is the caller's own.
+func (c *Config) Service(ref scaling.ServiceRef) (ServiceTarget, bool) {
+	for _, s := range c.Services {
+		if s.Cluster == ref.Cluster && s.Service == ref.Service {
+			t := ServiceTarget{Service: ref}
+			for _, a := range s.Alarms {
+				t.Policies = append(t.Policies, c.byAlarm[a.AlarmName].clone().Policy)
+			}
+			return t, true
+		}
+	}
+	return ServiceTarget{}, false
+}
+
+// ServiceTargets lists every configured service with its policies, in file order.
+func (c *Config) ServiceTargets() []ServiceTarget {
+	ts := make([]ServiceTarget, 0, len(c.Services))
+	for _, s := range c.Services {
+		t, _ := c.Service(scaling.ServiceRef{Cluster: s.Cluster, Service: s.Service})
+		ts = append(ts, t)
+	}
+	return ts
+}
+
+// Policy returns the policy of the service's alarm alarmName.
+func (t ServiceTarget) Policy(alarmName string) (scaling.Policy, bool) {
+	for _, p := range t.Policies {
+		if p.AlarmName == alarmName {
+			return p, true
+		}
+	}
+	return scaling.Policy{}, false
+}
+
+// AlarmNames lists the service's alarms.
+func (t ServiceTarget) AlarmNames() []string {
+	names := make([]string, len(t.Policies))
+	for i, p := range t.Policies {
+		names[i] = p.AlarmName
+	}
+	return names
+}
+
+// LongestStabilization is the longest stabilizationTimeoutSeconds among the service's
+// alarms: the longest one step of the service may wait for it to settle.
+func (t ServiceTarget) LongestStabilization() time.Duration {
+	longest := 0
+	for _, p := range t.Policies {
+		longest = max(longest, p.StabilizationTimeoutSeconds)
+	}
+	return time.Duration(longest) * time.Second
+}
+
+// AlarmNames lists every configured alarm, in file order.
+func (c *Config) AlarmNames() []string {
+	var names []string
+	for _, s := range c.Services {
+		for _, a := range s.Alarms {
+			names = append(names, a.AlarmName)
+		}
+	}
+	return names
+}
+
+// MayHaveCompositeAlarms reports whether a configured alarm could be a composite alarm:
+// one the configuration does not define (no metric block) exists outside the stack and
+// may be of either type. CloudWatch returns composite alarms only to a caller allowed
+// cloudwatch:DescribeAlarms on "*", which the stack grants exactly in this case.
+func (c *Config) MayHaveCompositeAlarms() bool {
+	for _, s := range c.Services {
+		for _, a := range s.Alarms {
+			if a.Metric == nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Lookup resolves an alarm name to the service it scales and the policy it applies. The
 // target is the caller's own: changing it leaves the configuration as it was.
 func (c *Config) Lookup(alarmName string) (Target, bool) {
@@ -212,7 +301,6 @@ func (t Target) clone() Target {
 		p.StepAdjustments = steps
 	}
 	p.ScaleLimit = clonePtr(p.ScaleLimit)
-	p.OutAlarms = slices.Clone(p.OutAlarms)
 	return t
 }
 
@@ -241,9 +329,6 @@ func (a Alarm) policy(s Service) scaling.Policy {
 		StabilizationTimeoutSeconds: orDefault(a.StabilizationTimeoutSeconds, DefaultStabilizationTimeoutSeconds),
 		PollIntervalSeconds:         orDefault(a.PollIntervalSeconds, DefaultPollIntervalSeconds),
 		DryRun:                      s.DryRun,
-		MaxSteps:                    orDefault(a.MaxSteps, DefaultMaxSteps),
-		MaxDurationSeconds:          orDefault(a.MaxDurationSeconds, DefaultMaxDurationSeconds),
-		OutAlarms:                   s.outAlarms(a.AlarmName),
 	}
 	switch {
 	case t == scaling.TargetRatio:
@@ -270,6 +355,12 @@ func (a Alarm) policy(s Service) scaling.Policy {
 	if t == scaling.PercentChangeInCapacity {
 		p.MinAdjustmentMagnitude = orDefault(a.MinAdjustmentMagnitude, 0)
 	}
+	if p.SizesFromMetric() {
+		p.MetricAggregationType = a.MetricAggregationType
+		if p.MetricAggregationType == "" {
+			p.MetricAggregationType = DefaultMetricAggregationType
+		}
+	}
 	return p
 }
 
@@ -278,18 +369,6 @@ func (a Alarm) adjustmentType() scaling.AdjustmentType {
 		return DefaultAdjustmentType
 	}
 	return a.AdjustmentType
-}
-
-// outAlarms names the service's scale-out alarms other than self: a scale-in waits while
-// any of them is in ALARM, and a scale-out alarm lists its siblings for the same check.
-func (s Service) outAlarms(self string) []string {
-	var names []string
-	for _, a := range s.Alarms {
-		if a.Direction == scaling.Out && a.AlarmName != self {
-			names = append(names, a.AlarmName)
-		}
-	}
-	return names
 }
 
 func orDefault(v *int, def int) int {
@@ -305,6 +384,12 @@ func clonePtr[T any](p *T) *T {
 	}
 	v := *p
 	return &v
+}
+
+// removedFields are fields earlier releases accepted, with what to do about them.
+var removedFields = map[string]string{
+	"maxSteps":           "no longer used, remove it: every minute that an alarm stays in ALARM, the scheduled evaluation takes the next step, so no bound on steps per execution is needed",
+	"maxDurationSeconds": "no longer used, remove it: each execution takes one step, and the scheduled evaluation takes the next one every minute the alarm stays in ALARM",
 }
 
 // decodeProblem turns a json decoding error into a Problem that names the field or the
@@ -323,7 +408,11 @@ func decodeProblem(data []byte, err error) Problem {
 		line, col := position(data, syntaxErr.Offset)
 		return Problem{"(file)", fmt.Sprintf("not valid JSON at line %d, column %d: %v", line, col, syntaxErr)}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return Problem{strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "unknown field"}
+		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		if why, ok := removedFields[field]; ok {
+			return Problem{field, why}
+		}
+		return Problem{field, "unknown field"}
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return Problem{"(file)", "empty or truncated JSON"}
 	default:

@@ -33,7 +33,7 @@ func TestLookupAppliesDefaults(t *testing.T) {
 	high, ok := c.Lookup("web-high")
 	want := scaling.Policy{AlarmName: "web-high", MinCapacity: 2, MaxCapacity: 10, Direction: scaling.Out, Adjustment: 3,
 		CooldownSeconds: 60, StabilizationTimeoutSeconds: DefaultStabilizationTimeoutSeconds, PollIntervalSeconds: DefaultPollIntervalSeconds,
-		AdjustmentType: scaling.ChangeInCapacity, MaxSteps: DefaultMaxSteps, MaxDurationSeconds: DefaultMaxDurationSeconds}
+		AdjustmentType: scaling.ChangeInCapacity}
 	if !ok || !reflect.DeepEqual(high.Policy, want) || high.Service != (scaling.ServiceRef{Cluster: "prod", Service: "web"}) {
 		t.Errorf("Lookup(web-high) = %+v, %v; want %+v", high, ok, want)
 	}
@@ -41,8 +41,12 @@ func TestLookupAppliesDefaults(t *testing.T) {
 	if low.Policy.Adjustment != DefaultAdjustment || low.Policy.CooldownSeconds != DefaultCooldownSeconds {
 		t.Errorf("defaults not applied: %+v", low.Policy)
 	}
-	if !reflect.DeepEqual(low.Policy.OutAlarms, []string{"web-high"}) {
-		t.Errorf("web-low OutAlarms = %v, want [web-high]", low.Policy.OutAlarms)
+	svc, ok := c.Service(scaling.ServiceRef{Cluster: "prod", Service: "web"})
+	if !ok || len(svc.Policies) != 2 || !reflect.DeepEqual(svc.Policies[0], want) || svc.Policies[1].AlarmName != "web-low" {
+		t.Errorf("Service(prod/web) = %+v, %v; want both policies in file order", svc, ok)
+	}
+	if _, ok := c.Service(scaling.ServiceRef{Cluster: "prod", Service: "api"}); ok {
+		t.Error("Service found a service the config does not list")
 	}
 	if _, ok := c.Lookup("WEB-HIGH"); ok {
 		t.Error("alarm names are case-sensitive in CloudWatch")
@@ -56,7 +60,7 @@ const everyField = `{
   "services": [{
     "cluster": "prod", "service": "web", "minCapacity": 2, "maxCapacity": 40, "dryRun": true,
     "alarms": [
-      {"alarmName": "web-cpu-high", "direction": "out", "maxSteps": 3, "maxDurationSeconds": 900,
+      {"alarmName": "web-cpu-high", "direction": "out", "metricAggregationType": "Maximum",
        "stepAdjustments": [
          {"metricIntervalLowerBound": 0, "metricIntervalUpperBound": 10, "scalingAdjustment": 1},
          {"metricIntervalLowerBound": 10, "metricIntervalUpperBound": null, "scalingAdjustment": 3}
@@ -75,38 +79,34 @@ const everyField = `{
 }`
 
 // TestLookupFillsNewPolicyFields checks that each alarm entry fills its Policy: the
-// adjustment type's own fields and no others, the service's dryRun, the re-evaluation
-// bounds, and the names of the service's other scale-out alarms.
+// adjustment type's own fields and no others, the service's dryRun, and the metric
+// aggregation of the policies that size from the metric.
 func TestLookupFillsNewPolicyFields(t *testing.T) {
 	c, err := Parse("every-field.json", []byte(everyField))
 	if err != nil {
 		t.Fatal(err)
 	}
 	common := scaling.Policy{MinCapacity: 2, MaxCapacity: 40, DryRun: true, CooldownSeconds: DefaultCooldownSeconds,
-		StabilizationTimeoutSeconds: DefaultStabilizationTimeoutSeconds, PollIntervalSeconds: DefaultPollIntervalSeconds,
-		MaxSteps: DefaultMaxSteps, MaxDurationSeconds: DefaultMaxDurationSeconds}
+		StabilizationTimeoutSeconds: DefaultStabilizationTimeoutSeconds, PollIntervalSeconds: DefaultPollIntervalSeconds}
 	ten := 10.0
 	zero := 0.0
 	steps := common
 	steps.AlarmName, steps.Direction, steps.AdjustmentType = "web-cpu-high", scaling.Out, scaling.ChangeInCapacity
-	steps.MaxSteps, steps.MaxDurationSeconds = 3, 900
+	steps.MetricAggregationType = "Maximum"
 	steps.StepAdjustments = []scaling.StepAdjustment{
 		{MetricIntervalLowerBound: &zero, MetricIntervalUpperBound: &ten, ScalingAdjustment: 1},
 		{MetricIntervalLowerBound: &ten, ScalingAdjustment: 3},
 	}
-	steps.OutAlarms = []string{"web-rps-high"}
 	ratio := common
 	ratio.AlarmName, ratio.Direction, ratio.AdjustmentType = "web-rps-high", scaling.Out, scaling.TargetRatio
 	ratio.TargetValue, ratio.Tolerance = 1000, DefaultTolerance
 	ratio.ScaleLimit = &scaling.ScaleLimit{MaxTasks: 4, MaxPercent: 100}
-	ratio.OutAlarms = []string{"web-cpu-high"}
+	ratio.MetricAggregationType = DefaultMetricAggregationType
 	pct := common
 	pct.AlarmName, pct.Direction, pct.AdjustmentType = "web-cpu-low", scaling.In, scaling.PercentChangeInCapacity
 	pct.Adjustment, pct.MinAdjustmentMagnitude = 25, 2
-	pct.OutAlarms = []string{"web-cpu-high", "web-rps-high"}
 	exact := common
 	exact.AlarmName, exact.Direction, exact.AdjustmentType = "web-night", scaling.In, scaling.ExactCapacity
-	exact.OutAlarms = pct.OutAlarms
 	for _, want := range []scaling.Policy{steps, ratio, pct, exact} {
 		got, ok := c.Lookup(want.AlarmName)
 		if !ok || !reflect.DeepEqual(got.Policy, want) {
@@ -114,8 +114,8 @@ func TestLookupFillsNewPolicyFields(t *testing.T) {
 		}
 	}
 	api, _ := c.Lookup("api-high")
-	if api.Policy.DryRun || api.Policy.OutAlarms != nil || len(api.Policy.StepAdjustments) != 2 {
-		t.Errorf("api-high = %+v, want no dry run, no other out alarms, two steps", api.Policy)
+	if api.Policy.DryRun || api.Policy.MetricAggregationType != "Average" || len(api.Policy.StepAdjustments) != 2 {
+		t.Errorf("api-high = %+v, want no dry run, the Average aggregation, two steps", api.Policy)
 	}
 
 	// The policy shares nothing with the config: changing one leaves the other.
@@ -198,10 +198,13 @@ func TestValidationOfAdjustments(t *testing.T) {
 		{"scale limit of zero tasks", `, "adjustmentType": "TargetRatio", "targetValue": 5, "scaleLimit": {"maxTasks": 0}`, at + ".scaleLimit.maxTasks", "between 1 and 5000"},
 		{"scale limit percent too large", `, "adjustmentType": "TargetRatio", "targetValue": 5, "scaleLimit": {"maxPercent": 5000}`, at + ".scaleLimit.maxPercent", "between 1 and 1000"},
 
-		{"max steps zero", `, "maxSteps": 0`, at + ".maxSteps", "between 1 and 100"},
-		{"max steps above 100", `, "maxSteps": 101`, at + ".maxSteps", "between 1 and 100"},
-		{"max duration zero", `, "maxDurationSeconds": 0`, at + ".maxDurationSeconds", "between 1 and 86400"},
-		{"max duration above a day", `, "maxDurationSeconds": 86401`, at + ".maxDurationSeconds", "between 1 and 86400"},
+		{"aggregation of a simple step", `, "metricAggregationType": "Maximum"`, at + ".metricAggregationType", "applies only to stepAdjustments and TargetRatio"},
+		{"unknown aggregation", `, "adjustmentType": "TargetRatio", "targetValue": 5, "metricAggregationType": "Median"`, at + ".metricAggregationType", "must be one of [Average Minimum Maximum]"},
+		{"maxSteps was removed", `, "maxSteps": 3`, "maxSteps", "no longer used, remove it"},
+		{"maxDurationSeconds was removed", `, "maxDurationSeconds": 900`, "maxDurationSeconds", "no longer used, remove it"},
+		// 601 s at 2 s is 301 checks, one more than MaxStabilityChecks (300); 600 s is 300.
+		{"too many stability checks", `, "stabilizationTimeoutSeconds": 601, "pollIntervalSeconds": 2`, at + ".stabilizationTimeoutSeconds",
+			"allows 301 stability checks at pollIntervalSeconds 2; at most 300 are allowed"},
 		{"dry run belongs to the service", `, "dryRun": true`, "dryRun", "unknown field"},
 	}
 	for _, tt := range tests {
@@ -315,9 +318,9 @@ func TestShippedConfigsAgreeWithSchema(t *testing.T) {
 		alarmConfig(`, "adjustmentType": "TargetRatio", "targetValue": 5, "scaleLimit": {}`),
 		alarmConfig(`, "targetValue": 5`),
 		alarmConfig(`, "tolerance": 0.2`),
-		alarmConfig(`, "maxSteps": 0`),
-		alarmConfig(`, "maxSteps": 101`),
-		alarmConfig(`, "maxDurationSeconds": 86401`),
+		alarmConfig(`, "maxSteps": 3`),
+		alarmConfig(`, "maxDurationSeconds": 900`),
+		alarmConfig(`, "metricAggregationType": "Median"`),
 		alarmConfig(`, "dryRun": true`),
 	} {
 		path := writeTemp(t, "bad.json", bad)

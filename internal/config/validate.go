@@ -11,6 +11,9 @@ import (
 	"github.com/stepscaler/stepscaler/internal/scaling"
 )
 
+// metricAggregationTypes are Application Auto Scaling's MetricAggregationType values.
+var metricAggregationTypes = []string{"Average", "Minimum", "Maximum"}
+
 // ECS cluster and service names: up to 255 letters, numbers, hyphens and underscores.
 var ecsName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
 
@@ -78,14 +81,17 @@ func (v *validator) alarm(at string, a Alarm, s Service) {
 	}
 	v.adjustment(at, a)
 	v.intRange(at+".cooldownSeconds", a.CooldownSeconds, 0, maxCooldown)
-	v.intRange(at+".maxSteps", a.MaxSteps, 1, maxSteps)
-	v.intRange(at+".maxDurationSeconds", a.MaxDurationSeconds, 1, maxDuration)
 	v.intRange(at+".stabilizationTimeoutSeconds", a.StabilizationTimeoutSeconds, 1, maxStabilize)
 	v.intRange(at+".pollIntervalSeconds", a.PollIntervalSeconds, 1, maxPoll)
 	timeout := orDefault(a.StabilizationTimeoutSeconds, DefaultStabilizationTimeoutSeconds)
 	poll := orDefault(a.PollIntervalSeconds, DefaultPollIntervalSeconds)
-	if poll > timeout {
+	switch {
+	case poll > timeout:
 		v.addf(at+".pollIntervalSeconds", "%d is longer than stabilizationTimeoutSeconds (%d)", poll, timeout)
+	case poll > 0 && (timeout+poll-1)/poll > MaxStabilityChecks:
+		v.addf(at+".stabilizationTimeoutSeconds", "%d allows %d stability checks at pollIntervalSeconds %d; at most %d are allowed "+
+			"(so one execution stays far below Step Functions' 25,000-event history quota): raise pollIntervalSeconds to %d or lower the timeout to %d",
+			timeout, (timeout+poll-1)/poll, poll, MaxStabilityChecks, (timeout+MaxStabilityChecks-1)/MaxStabilityChecks, poll*MaxStabilityChecks)
 	}
 	if a.Metric != nil {
 		v.metric(at+".metric", *a.Metric)
@@ -135,6 +141,14 @@ func (v *validator) adjustment(at string, a Alarm) {
 			v.addf(at+".minAdjustmentMagnitude", "applies only to PercentChangeInCapacity, adjustmentType is %s", t)
 		} else {
 			v.intRange(at+".minAdjustmentMagnitude", a.MinAdjustmentMagnitude, 1, maxServiceTasks)
+		}
+	}
+	if m := a.MetricAggregationType; m != "" {
+		switch {
+		case t != scaling.TargetRatio && a.StepAdjustments == nil:
+			v.addf(at+".metricAggregationType", "applies only to stepAdjustments and TargetRatio, which size the step from the metric")
+		case !slices.Contains(metricAggregationTypes, m):
+			v.addf(at+".metricAggregationType", "must be one of %v, got %q", metricAggregationTypes, m)
 		}
 	}
 	if t != scaling.TargetRatio {

@@ -1,19 +1,19 @@
 // Package lambdaenv wires a Lambda function's process: its JSON logger, its AWS SDK
-// configuration and its environment. Endpoints come only from the SDK's standard
-// configuration (AWS_REGION, AWS_ENDPOINT_URL_ECS, AWS_ENDPOINT_URL_DYNAMODB, ...), so the
-// same binary talks to AWS when deployed and to the local stack on a laptop.
+// configuration, the deployed scaling configuration and its other settings, all from the
+// environment. Endpoints come only from the SDK's standard configuration
+// (AWS_ENDPOINT_URL_ECS, AWS_ENDPOINT_URL_DYNAMODB, ...), so the same binary talks to AWS
+// when deployed and to the local stack on a laptop.
 package lambdaenv
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/stepscaler/stepscaler/internal/config"
 )
 
 // Logger returns a JSON logger on stdout, where Lambda's JSON log format (and CloudWatch
@@ -31,13 +31,19 @@ func Logger() *slog.Logger {
 	return slog.New(h).With("function", os.Getenv("AWS_LAMBDA_FUNCTION_NAME"))
 }
 
-// AWSConfig loads the SDK's default configuration once, at init, outside the handler.
-func AWSConfig(ctx context.Context) (aws.Config, error) {
-	cfg, err := config.LoadDefaultConfig(ctx)
-	if err != nil {
-		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
+// ScalingConfig reads and validates the deployed scaling configuration: the file
+// STEPSCALER_CONFIG names (default stepscaler.json), relative to the function's code
+// directory (LAMBDA_TASK_ROOT) unless absolute. The stack ships the same file with every
+// function, so every step applies one definition.
+func ScalingConfig() (*config.Config, error) {
+	path := os.Getenv("STEPSCALER_CONFIG")
+	if path == "" {
+		path = "stepscaler.json"
 	}
-	return cfg, nil
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(os.Getenv("LAMBDA_TASK_ROOT"), path)
+	}
+	return config.Load(path)
 }
 
 // Env returns a required environment variable.
@@ -62,9 +68,26 @@ func EnvDays(name string, def int) (time.Duration, error) {
 	return time.Duration(days) * 24 * time.Hour, nil
 }
 
-// Fatal logs a start-up failure as one JSON line and exits: a function that cannot be
-// wired must fail its init, loudly, rather than run half-configured.
-func Fatal(log *slog.Logger, err error) {
-	log.Error("function cannot start", "error", err.Error())
-	os.Exit(1)
+// EnvRate returns an optional environment variable holding a positive rate.
+func EnvRate(name string, def float64) (float64, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	r, err := strconv.ParseFloat(v, 64)
+	if err != nil || !(r > 0) || r > 1000 {
+		return 0, fmt.Errorf("environment variable %s: want a rate between 0 and 1000, got %q", name, v)
+	}
+	return r, nil
+}
+
+// Must returns v, or logs err as the function's one start-up failure line and exits: a
+// function that cannot be wired must fail its init, loudly, rather than run
+// half-configured.
+func Must[T any](v T, err error) T {
+	if err != nil {
+		Logger().Error("function cannot start", "error", err.Error())
+		os.Exit(1)
+	}
+	return v
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/stepscaler/stepscaler/internal/service"
@@ -14,13 +13,13 @@ import (
 type Observation struct {
 	Service service.Snapshot
 	History History
-	// Metric is the alarm's current breach data: the newest datapoint value and the
-	// alarm's threshold; nil when unknown.
+	// Metric is the alarm's current breach data: its metric's value now and the alarm's
+	// threshold; nil when unknown. Decide sets it per alarm.
 	Metric *MetricValue
-	// OutAlarmsInAlarm names the service's scale-out alarms currently in ALARM (checked
-	// with CloudWatch by the caller); a scale-in decision must not happen while any is.
-	OutAlarmsInAlarm []string
-	Now              time.Time
+	// NotScalable, when not empty, says why ECS does not size the service by its desired
+	// count (a DAEMON service); the caller judges it from the service (stability.Scalable).
+	NotScalable string
+	Now         time.Time
 }
 
 // MetricValue is the newest datapoint behind an alarm and the alarm's threshold.
@@ -44,6 +43,9 @@ type History struct {
 
 // Decision is the outcome of planning: either a new desiredCount, or the reasons why not.
 type Decision struct {
+	// AlarmName is the alarm whose policy decided: the one that scales, or, when nothing
+	// scales, the first whose reasons are given. Empty when no alarm is in ALARM.
+	AlarmName string `json:"alarmName,omitempty"`
 	// Scale says a change is wanted. With DryRun the caller records it and leaves the
 	// service alone, so a dry run's activity shows exactly what would have happened.
 	Scale     bool      `json:"scale"`
@@ -76,14 +78,13 @@ type Decision struct {
 //   - a blocked decision carries at least one not-scaled reason, and To == From.
 //
 // The checks run in this order, and the first that blocks gives the reason: the service
-// is not ACTIVE; the direction is suspended; a scale-in while a scale-out alarm is in
-// ALARM; a scale-in during a deployment; the adjustment cannot be computed (no metric
+// is not ACTIVE; the direction is suspended; a scale-in during a deployment; the adjustment cannot be computed (no metric
 // value, within tolerance, no step for the breach); the service is already at the bound;
 // a cooldown; nothing changes.
 func Plan(p Policy, o Observation) Decision {
 	svc, h := o.Service, o.History
 	from := svc.DesiredCount
-	d := Decision{Direction: p.Direction, From: from, To: from, Base: from, DryRun: p.DryRun}
+	d := Decision{AlarmName: p.AlarmName, Direction: p.Direction, From: from, To: from, Base: from, DryRun: p.DryRun}
 
 	if svc.Status != service.StatusActive {
 		return d.notScaled(NotScaledReason{
@@ -101,16 +102,6 @@ func Plan(p Policy, o Observation) Decision {
 		return d.notScaled(NotScaledReason{
 			Code:    ScalingSuspended,
 			Message: fmt.Sprintf("dynamic scale-%s is suspended for this service", p.Direction),
-		})
-	}
-	// With policies in conflict, "Application Auto Scaling gives precedence to the policy
-	// that provides the largest capacity for both scale out and scale in" (PutScalingPolicy,
-	// Application Auto Scaling API Reference): while a scale-out alarm is in ALARM, its
-	// policy asks for more capacity than any scale-in, so the scale-in yields.
-	if p.Direction == In && len(o.OutAlarmsInAlarm) > 0 {
-		return d.notScaled(NotScaledReason{
-			Code:    ScaleInBlockedByScaleOutAlarm,
-			Message: fmt.Sprintf("scale-out alarm %s is in ALARM", strings.Join(o.OutAlarmsInAlarm, ", ")),
 		})
 	}
 	// "Application Auto Scaling turns off scale-in processes while Amazon ECS deployments
@@ -403,6 +394,9 @@ func cooldownUntil(p Policy, h History, now time.Time) (bool, time.Time) {
 
 func (d Decision) notScaled(r NotScaledReason) Decision {
 	d.Scale, d.To = false, d.From
+	if r.Alarm == "" {
+		r.Alarm = d.AlarmName
+	}
 	d.NotScaledReasons = append(d.NotScaledReasons, r)
 	d.Description = fmt.Sprintf("Not scaled: %s.", r.Message)
 	if d.Reason == "" {

@@ -90,10 +90,8 @@ func (s ServiceRef) ResourceID() string {
 func (s ServiceRef) String() string { return s.Cluster + "/" + s.Service }
 
 // Policy is what one alarm asks of one service: the service's bounds and the alarm's step.
-// The starter copies it into the execution input, so an execution applies the policy that
-// was in force when the alarm fired even if the configuration changes meanwhile. The
-// fields added after the first release are omitempty, and their zero values keep the
-// original meaning, so executions started before an upgrade plan as they did.
+// Every step of the workflow reads it from the deployed configuration, never from the
+// execution's input, so nobody who can start an execution can change what it may do.
 type Policy struct {
 	AlarmName   string    `json:"alarmName"`
 	MinCapacity int       `json:"minCapacity"`
@@ -127,15 +125,16 @@ type Policy struct {
 	ScaleLimit *ScaleLimit `json:"scaleLimit,omitempty"`
 	// DryRun makes the workflow record the decision without updating the service.
 	DryRun bool `json:"dryRun,omitempty"`
-	// MaxSteps and MaxDurationSeconds bound re-evaluation: how many steps one execution
-	// takes while its alarm stays in ALARM, and for how long. The planner does not read them.
-	MaxSteps           int `json:"maxSteps,omitempty"`
-	MaxDurationSeconds int `json:"maxDurationSeconds,omitempty"`
-	// OutAlarms names the service's scale-out alarms other than this one, so the workflow
-	// can hold a scale-in while any of them is in ALARM.
-	// Always present in the execution input (null when none): the state machine passes it
-	// by path, and a path to a missing field fails the execution unrecorded (States.Runtime).
-	OutAlarms []string `json:"outAlarms"`
+	// MetricAggregationType combines the alarm's datapoints into the value a step or
+	// TargetRatio policy sizes from: Average (the default), Minimum or Maximum, as
+	// Application Auto Scaling's StepScalingPolicyConfiguration.MetricAggregationType.
+	MetricAggregationType string `json:"metricAggregationType,omitempty"`
+}
+
+// SizesFromMetric reports whether the policy needs the alarm's metric to size a step:
+// step adjustments and TargetRatio do, a simple adjustment does not.
+func (p Policy) SizesFromMetric() bool {
+	return p.AdjustmentType.orDefault() == TargetRatio || len(p.StepAdjustments) > 0
 }
 
 // StepAdjustment is one interval of breach sizes and the adjustment it takes, as
@@ -227,12 +226,21 @@ const (
 	WithinTolerance = "WithinTolerance"
 	// NoMetricValue: a step or TargetRatio policy has no datapoint to size the step from.
 	NoMetricValue = "NoMetricValue"
+	// NoAlarmInAlarm: CloudWatch reports none of the service's alarms in ALARM now,
+	// whatever the notification that started the execution said.
+	NoAlarmInAlarm = "NoAlarmInAlarm"
+	// ServiceNotScalable: ECS does not size the service by its desired count (a DAEMON
+	// service runs one task per container instance).
+	ServiceNotScalable = "ServiceNotScalable"
 )
 
 // NotScaledReason says, in machine-readable form, why a decision changed nothing. It has
 // the shape of Application Auto Scaling's NotScaledReason, plus a human message.
 type NotScaledReason struct {
-	Code            string `json:"code"`
+	Code string `json:"code"`
+	// Alarm names the alarm whose policy was held back; empty for reasons that concern
+	// the service as a whole.
+	Alarm           string `json:"alarm,omitempty"`
 	Message         string `json:"message"`
 	CurrentCapacity *int   `json:"currentCapacity,omitempty"`
 	MinCapacity     *int   `json:"minCapacity,omitempty"`

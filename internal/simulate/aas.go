@@ -81,7 +81,7 @@ func (r *aasStepRun) Step(s *Sim) {
 			Service: service.Snapshot{Status: service.StatusActive, DesiredCount: s.Desired(), RunningCount: s.Desired()},
 			Now:     now,
 		}
-		if v, ok := a.Breach(); ok {
+		if v, ok := a.Breach(p.MetricAggregationType); ok {
 			o.Metric = &scaling.MetricValue{Value: v, Threshold: a.Spec().Threshold}
 		}
 		if p.Direction == scaling.Out {

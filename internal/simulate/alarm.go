@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/stepscaler/stepscaler/internal/alarmeval"
 	"github.com/stepscaler/stepscaler/internal/config"
 )
 
@@ -13,25 +14,25 @@ import (
 type AlarmState string
 
 const (
-	StateOK               AlarmState = "OK"
-	StateAlarm            AlarmState = "ALARM"
-	StateInsufficientData AlarmState = "INSUFFICIENT_DATA"
+	StateOK               = AlarmState(alarmeval.OK)
+	StateAlarm            = AlarmState(alarmeval.Alarm)
+	StateInsufficientData = AlarmState(alarmeval.InsufficientData)
 )
 
 // CloudWatch's comparison operators for static thresholds.
 const (
-	GreaterThanOrEqualToThreshold = "GreaterThanOrEqualToThreshold"
-	GreaterThanThreshold          = "GreaterThanThreshold"
-	LessThanThreshold             = "LessThanThreshold"
-	LessThanOrEqualToThreshold    = "LessThanOrEqualToThreshold"
+	GreaterThanOrEqualToThreshold = alarmeval.GreaterThanOrEqualToThreshold
+	GreaterThanThreshold          = alarmeval.GreaterThanThreshold
+	LessThanThreshold             = alarmeval.LessThanThreshold
+	LessThanOrEqualToThreshold    = alarmeval.LessThanOrEqualToThreshold
 )
 
 // TreatMissingData values, as PutMetricAlarm spells them.
 const (
-	MissingAsMissing      = "missing"
-	MissingAsNotBreaching = "notBreaching"
-	MissingAsBreaching    = "breaching"
-	MissingIgnored        = "ignore"
+	MissingAsMissing      = alarmeval.Missing
+	MissingAsNotBreaching = alarmeval.NotBreaching
+	MissingAsBreaching    = alarmeval.Breaching
+	MissingIgnored        = alarmeval.Ignore
 )
 
 // AlarmSpec is the part of a CloudWatch metric alarm that decides its state. Its metric is
@@ -116,105 +117,17 @@ func (s AlarmSpec) evaluationInterval() time.Duration {
 // fetch 5 for 3. N + 2 reproduces them.
 func (s AlarmSpec) evaluationRange() int { return s.EvaluationPeriods + 2 }
 
-func (s AlarmSpec) breaches(v float64) bool {
-	switch s.ComparisonOperator {
-	case GreaterThanOrEqualToThreshold:
-		return v >= s.Threshold
-	case GreaterThanThreshold:
-		return v > s.Threshold
-	case LessThanThreshold:
-		return v < s.Threshold
-	default:
-		return v <= s.Threshold
+// rule is the spec as the shared evaluation rule takes it. The rule itself (M out of N,
+// TreatMissingData, the guide's "premature alarm state") lives in package alarmeval, so
+// that the backtest, the local CloudWatch emulator and the workflow apply one rule.
+func (s AlarmSpec) rule() alarmeval.Spec {
+	return alarmeval.Spec{
+		Threshold:          s.Threshold,
+		ComparisonOperator: s.ComparisonOperator,
+		EvaluationPeriods:  s.EvaluationPeriods,
+		DatapointsToAlarm:  s.DatapointsToAlarm,
+		TreatMissingData:   s.TreatMissingData,
 	}
-}
-
-// datapoint is one period's aggregate, or its absence.
-type datapoint struct {
-	value   float64
-	missing bool
-}
-
-// evaluate is CloudWatch's alarm evaluation over the evaluation range dps (oldest first),
-// following "How alarm state is evaluated when data is missing" (Amazon CloudWatch User
-// Guide), whose two example tables the tests reproduce row by row:
-//   - With at least EvaluationPeriods real datapoints in the range, the most recent
-//     EvaluationPeriods of them decide, and TreatMissingData is not consulted.
-//   - With none, the alarm goes to INSUFFICIENT_DATA (missing), keeps its state (ignore),
-//     or treats them all as breaching or not.
-//   - Otherwise every real datapoint counts, and breaching / notBreaching fill only the
-//     shortfall ("CloudWatch uses missing data points only as few times as possible").
-//     With missing and ignore the real ones decide, except for the guide's "premature
-//     alarm state": when the oldest real datapoint breaches, lies within the last
-//     EvaluationPeriods and is at least DatapointsToAlarm periods old, and every newer one
-//     breaches, the alarm goes to ALARM (missing) or keeps its state (ignore).
-func evaluate(s AlarmSpec, dps []datapoint, current AlarmState) AlarmState {
-	n, m := s.EvaluationPeriods, s.DatapointsToAlarm
-	state := func(alarm bool) AlarmState {
-		if alarm {
-			return StateAlarm
-		}
-		return StateOK
-	}
-	real, breaching := 0, 0
-	for _, d := range dps {
-		if !d.missing {
-			real++
-			if s.breaches(d.value) {
-				breaching++
-			}
-		}
-	}
-	if real >= n {
-		seen, recent := 0, 0
-		for i := len(dps) - 1; i >= 0 && seen < n; i-- {
-			if !dps[i].missing {
-				seen++
-				if s.breaches(dps[i].value) {
-					recent++
-				}
-			}
-		}
-		return state(recent >= m)
-	}
-	switch s.TreatMissingData {
-	case MissingAsBreaching:
-		return state(breaching+n-real >= m)
-	case MissingAsNotBreaching:
-		return state(breaching >= m)
-	}
-	if real == 0 {
-		if s.TreatMissingData == MissingIgnored {
-			return current
-		}
-		return StateInsufficientData
-	}
-	if breaching >= m {
-		return StateAlarm
-	}
-	if premature(s, dps) {
-		if s.TreatMissingData == MissingIgnored {
-			return current
-		}
-		return StateAlarm
-	}
-	return StateOK
-}
-
-// premature is the guide's condition for going to ALARM on fewer real datapoints than
-// DatapointsToAlarm (see evaluate).
-func premature(s AlarmSpec, dps []datapoint) bool {
-	oldest := slices.IndexFunc(dps, func(d datapoint) bool { return !d.missing })
-	age := len(dps) - oldest // 1 for the newest period
-	if oldest < 0 || age > s.EvaluationPeriods || age < s.DatapointsToAlarm {
-		return false
-	}
-	for _, d := range dps[oldest:] {
-		if !d.missing && !s.breaches(d.value) {
-			return false
-		}
-	}
-	return true
 }
 
 // Alarm is one simulated CloudWatch alarm. The engine evaluates it on CloudWatch's
@@ -228,7 +141,7 @@ type Alarm struct {
 	changed     bool
 	newest      float64
 	hasNewest   bool
-	dps         []datapoint
+	dps         []alarmeval.Datapoint
 }
 
 // Spec is the alarm's definition, with the setup's defaults filled in.
@@ -253,21 +166,13 @@ func (a *Alarm) EnteredAlarm() bool { return a.changed && a.state == StateAlarm 
 // range held none.
 func (a *Alarm) Newest() (value float64, ok bool) { return a.newest, a.hasNewest }
 
-// Breach is the value a step policy sizes its step from: the average of the real
-// datapoints in the alarm's evaluation periods (Application Auto Scaling's
-// MetricAggregationType, Average by default). ok is false when they hold none.
-func (a *Alarm) Breach() (value float64, ok bool) {
-	n := min(a.spec.EvaluationPeriods, len(a.dps))
-	sum, count := 0.0, 0
-	for _, dp := range a.dps[len(a.dps)-n:] {
-		if !dp.missing {
-			sum, count = sum+dp.value, count+1
-		}
-	}
-	if count == 0 {
-		return 0, false
-	}
-	return sum / float64(count), true
+// Breach is the value a step policy sizes its step from: the real datapoints in the
+// alarm's evaluation periods, combined by aggregation (Application Auto Scaling's
+// MetricAggregationType: Average, the default for "", Minimum or Maximum), as the
+// workflow's "Read alarms and metrics" step reads the metric. ok is false when they hold
+// none.
+func (a *Alarm) Breach(aggregation string) (value float64, ok bool) {
+	return alarmeval.Aggregate(a.dps, a.spec.EvaluationPeriods, aggregation)
 }
 
 // evaluateAt evaluates the alarm over the periods that end at tick k.
@@ -277,16 +182,16 @@ func (a *Alarm) evaluateAt(k int, m *series) {
 	for j := r - 1; j >= 0; j-- {
 		end := k - j*a.periodTicks
 		v, ok := m.average(end-a.periodTicks, end)
-		a.dps = append(a.dps, datapoint{value: v, missing: !ok})
+		a.dps = append(a.dps, alarmeval.Datapoint{Value: v, Missing: !ok})
 	}
 	a.hasNewest = false
 	for i := len(a.dps) - 1; i >= 0; i-- {
-		if !a.dps[i].missing {
-			a.newest, a.hasNewest = a.dps[i].value, true
+		if !a.dps[i].Missing {
+			a.newest, a.hasNewest = a.dps[i].Value, true
 			break
 		}
 	}
-	next := evaluate(a.spec, a.dps, a.state)
+	next := AlarmState(alarmeval.Evaluate(a.spec.rule(), a.dps, alarmeval.State(a.state)))
 	a.evaluated, a.changed = true, next != a.state
 	a.state = next
 }

@@ -7,116 +7,10 @@ import (
 	"time"
 )
 
-// points reads the guide's notation, oldest first: X breaching, 0 not breaching, - missing
-// (against a threshold of 50 and GreaterThanThreshold).
-func points(s string) []datapoint {
-	var dps []datapoint
-	for _, f := range strings.Fields(s) {
-		switch f {
-		case "X":
-			dps = append(dps, datapoint{value: 60})
-		case "0":
-			dps = append(dps, datapoint{value: 40})
-		default:
-			dps = append(dps, datapoint{missing: true})
-		}
-	}
-	return dps
-}
-
-// TestEvaluateGuideTables reproduces, row by row, the two tables of "How alarm state is
-// evaluated when data is missing" (Amazon CloudWatch User Guide): 3 of 3 and 2 of 3, an
-// evaluation range of 5, each TreatMissingData. "retain" is the current state.
-func TestEvaluateGuideTables(t *testing.T) {
-	const retain = AlarmState("retain")
-	tests := []struct {
-		m      int
-		points string
-		want   [4]AlarmState // missing, ignore, breaching, notBreaching
-	}{
-		{3, "0 - X - X", [4]AlarmState{StateOK, StateOK, StateOK, StateOK}},
-		{3, "0 - - - -", [4]AlarmState{StateOK, StateOK, StateOK, StateOK}},
-		{3, "- - - - -", [4]AlarmState{StateInsufficientData, retain, StateAlarm, StateOK}},
-		{3, "0 X X - X", [4]AlarmState{StateAlarm, StateAlarm, StateAlarm, StateAlarm}},
-		{3, "- - X - -", [4]AlarmState{StateAlarm, retain, StateAlarm, StateOK}},
-		{2, "0 - X - X", [4]AlarmState{StateAlarm, StateAlarm, StateAlarm, StateAlarm}},
-		{2, "0 0 X 0 X", [4]AlarmState{StateAlarm, StateAlarm, StateAlarm, StateAlarm}},
-		{2, "0 - X - -", [4]AlarmState{StateOK, StateOK, StateAlarm, StateOK}},
-		{2, "- - - - 0", [4]AlarmState{StateOK, StateOK, StateAlarm, StateOK}},
-		{2, "- - - X -", [4]AlarmState{StateAlarm, retain, StateAlarm, StateOK}},
-		// The guide's prose: "- - - - X" and "- - - X -" do not alarm a 3 of 3 alarm yet,
-		// lest the next datapoint be fine.
-		{3, "- - - - X", [4]AlarmState{StateOK, StateOK, StateAlarm, StateOK}},
-		{3, "- - - X -", [4]AlarmState{StateOK, StateOK, StateAlarm, StateOK}},
-	}
-	modes := [4]string{MissingAsMissing, MissingIgnored, MissingAsBreaching, MissingAsNotBreaching}
-	for _, tt := range tests {
-		for i, mode := range modes {
-			for _, current := range []AlarmState{StateOK, StateAlarm, StateInsufficientData} {
-				name := fmt.Sprintf("%d of 3 %s %s from %s", tt.m, tt.points, mode, current)
-				t.Run(name, func(t *testing.T) {
-					spec := AlarmSpec{Threshold: 50, ComparisonOperator: GreaterThanThreshold, EvaluationPeriods: 3,
-						DatapointsToAlarm: tt.m, TreatMissingData: mode}
-					want := tt.want[i]
-					if want == retain {
-						want = current
-					}
-					if got := evaluate(spec, points(tt.points), current); got != want {
-						t.Errorf("evaluate = %s, want %s", got, want)
-					}
-				})
-			}
-		}
-	}
-}
-
-func TestEvaluateMofN(t *testing.T) {
-	tests := []struct {
-		n, m   int
-		points string
-		want   AlarmState
-	}{
-		{1, 1, "0 0 X", StateAlarm},
-		{1, 1, "X X 0", StateOK},
-		{3, 2, "0 0 X 0 X", StateAlarm},
-		{3, 2, "X X 0 0 X", StateOK},
-		{5, 3, "X 0 X 0 X 0 0", StateOK},    // the 5 most recent hold 2
-		{5, 3, "0 0 X 0 X 0 X", StateAlarm}, // and here 3
-		{3, 3, "X X X - 0", StateOK},        // the 3 most recent real ones: X X 0
-		{3, 3, "0 X X - X", StateAlarm},     // X X X, across the gap
-		{15, 15, strings.Repeat("X ", 16) + "0", StateOK},
-		{15, 15, strings.Repeat("X ", 17), StateAlarm},
-	}
-	for _, tt := range tests {
-		spec := AlarmSpec{Threshold: 50, ComparisonOperator: GreaterThanThreshold, EvaluationPeriods: tt.n,
-			DatapointsToAlarm: tt.m, TreatMissingData: MissingAsMissing}
-		if got := evaluate(spec, points(tt.points), StateOK); got != tt.want {
-			t.Errorf("%d of %d over %q = %s, want %s", tt.m, tt.n, tt.points, got, tt.want)
-		}
-	}
-}
-
-func TestComparisonOperators(t *testing.T) {
-	tests := []struct {
-		op    string
-		value float64
-		want  bool
-	}{
-		{GreaterThanOrEqualToThreshold, 50, true},
-		{GreaterThanOrEqualToThreshold, 49.9, false},
-		{GreaterThanThreshold, 50, false},
-		{GreaterThanThreshold, 50.1, true},
-		{LessThanThreshold, 50, false},
-		{LessThanThreshold, 49.9, true},
-		{LessThanOrEqualToThreshold, 50, true},
-		{LessThanOrEqualToThreshold, 50.1, false},
-	}
-	for _, tt := range tests {
-		if got := (AlarmSpec{Threshold: 50, ComparisonOperator: tt.op}).breaches(tt.value); got != tt.want {
-			t.Errorf("%s: %v breaches = %v, want %v", tt.op, tt.value, got, tt.want)
-		}
-	}
-}
+// The evaluation rule's tables (the CloudWatch User Guide's missing-data examples, M out
+// of N, the comparison operators) are tested where the rule lives, in package alarmeval.
+// These tests cover what the simulator adds: the schedule, the notifications and the
+// breach a policy reads.
 
 // recorder is a controller that never scales and records its alarm's evaluations.
 type recorder struct {
@@ -207,4 +101,39 @@ func TestAlarmSpecValidation(t *testing.T) {
 			t.Errorf("defaults: %+v", got)
 		}
 	}
+}
+
+// TestAlarmBreachAveragesEvaluationPeriods drives a 3-period alarm with a demand that
+// steps 4, 8, 12 per minute on one task: after the third minute the breach a step policy
+// reads is the mean of the three newest periods, (4 + 8 + 12) / 3 = 8, and the newest
+// datapoint is 12.
+func TestAlarmBreachAveragesEvaluationPeriods(t *testing.T) {
+	probe := &breachProbe{spec: AlarmSpec{Name: "high", Threshold: 1, ComparisonOperator: GreaterThanThreshold, EvaluationPeriods: 3}}
+	mustRun(t, minuteTrace(seg{1, 4}, seg{1, 8}, seg{2, 12}), Setup{TaskCapacity: 100, Min: 1, Max: 1, InitialTasks: 1}, probe)
+	if !probe.seen || probe.breach != 8 || probe.newest != 12 {
+		t.Errorf("at 3m: breach %v, newest %v (seen %v); want 8 and 12", probe.breach, probe.newest, probe.seen)
+	}
+}
+
+// breachProbe is a controller that never scales and records its alarm's breach at 3m.
+type breachProbe struct {
+	spec           AlarmSpec
+	alarm          *Alarm
+	seen           bool
+	breach, newest float64
+}
+
+func (p *breachProbe) Name() string { return "probe" }
+func (p *breachProbe) Start(s *Sim) (Controller, error) {
+	var err error
+	p.alarm, err = s.AddAlarm(p.spec)
+	return p, err
+}
+func (p *breachProbe) Step(s *Sim) {
+	if s.Now().Sub(s.Start()) != 3*time.Minute || !p.alarm.Evaluated() {
+		return
+	}
+	b, okB := p.alarm.Breach("")
+	n, okN := p.alarm.Newest()
+	p.seen, p.breach, p.newest = okB && okN, b, n
 }

@@ -46,21 +46,24 @@ func TestSeedStallsInAlarm(t *testing.T) {
 
 func TestStepscalerKeepsClimbingInAlarm(t *testing.T) {
 	st := testStepscaler(t)
-	// The load until the drop: one notification, then re-evaluation while in ALARM.
 	r := mustRun(t, minuteTrace(seg{10, 20}, seg{40, 80}), testSetup(), st)
-	if r.Notes["executions"] != 1 || r.Notes["steps"] < 6 {
-		t.Errorf("notes %v, want one execution taking at least the 6 steps from 2 to 8", r.Notes)
-	}
-	// Each step: update, a minute until the task serves, the stability poll, the rest of
-	// the cooldown (none left), one poll interval: 75 s.
-	want := map[int]int{10: 2, 11: 3, 12: 3, 13: 4, 14: 5, 15: 6, 16: 7, 17: 7}
+	// The alarm enters ALARM at minute 11 (40 rps a task over [10, 11)). Each minute it
+	// stays there an execution takes one step: the last one's task started a minute after
+	// its update, the stability check saw it at once and freed the lease, and the 60 s
+	// cooldown is over. The data lag a minute behind the tasks: [16, 17) saw 7 tasks at
+	// 11.4 rps, so minute 17 adds a ninth, and then the alarm is OK. The same sequence as
+	// Application Auto Scaling's (TestAASStepScalingClimbsEachMinute).
+	want := map[int]int{10: 2, 11: 3, 12: 4, 13: 5, 14: 6, 15: 7, 16: 8, 17: 9, 18: 9, 30: 9}
 	for m, d := range want {
 		if got := sampleAt(t, r, m).Desired; got != d {
 			t.Errorf("minute %d: desired %d, want %d; by minute %v", m, got, d, desiredByMinute(r))
 		}
 	}
-	if last := r.Samples[len(r.Samples)-1]; last.Running < 8 || r.Measures.TimeToCapacity.Unreached != 0 {
-		t.Errorf("running %d at the end, %+v; want the need of 8 reached", last.Running, r.Measures.TimeToCapacity)
+	if r.Notes["executions"] != 7 || r.Notes["steps"] != 7 {
+		t.Errorf("notes %v, want an execution and a step at each of minutes 11 to 17", r.Notes)
+	}
+	if r.Measures.TimeToCapacity.Unreached != 0 {
+		t.Errorf("%+v; want the need of 8 reached", r.Measures.TimeToCapacity)
 	}
 }
 
@@ -160,8 +163,10 @@ func TestHPAReplicas(t *testing.T) {
 	}
 }
 
-func TestStepscalerScalingInProgress(t *testing.T) {
-	out := scaling.Policy{AlarmName: "high", Direction: scaling.Out, Adjustment: 1, CooldownSeconds: 60, MaxSteps: 1}
+// TestStepscalerPlansAcrossAlarms: two scale-out alarms in ALARM in the same minute start
+// one execution, and the larger step wins, as in Application Auto Scaling.
+func TestStepscalerPlansAcrossAlarms(t *testing.T) {
+	out := scaling.Policy{AlarmName: "high", Direction: scaling.Out, Adjustment: 1, CooldownSeconds: 60}
 	higher := out
 	higher.AlarmName, higher.Adjustment = "higher", 3
 	st, err := NewStepscaler([]scaling.Policy{out, higher}, map[string]AlarmSpec{
@@ -171,14 +176,37 @@ func TestStepscalerScalingInProgress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Policies[0].Policy.PollIntervalSeconds != 15 || st.Policies[0].Policy.OutAlarms[0] != "higher" {
+	if st.Policies[0].Policy.PollIntervalSeconds != 15 || st.Policies[0].Policy.StabilizationTimeoutSeconds != 600 {
 		t.Errorf("defaults not applied: %+v", st.Policies[0].Policy)
 	}
 	r := mustRun(t, stepUp(), testSetup(), st)
-	// Both alarms go into ALARM at minute 11: the first takes the lease, the second's
-	// execution is recorded as not scaled and that transition is lost.
-	if r.Notes["not scaled: "+scaling.ScalingInProgress] != 1 || sampleAt(t, r, 11).Desired != 3 {
-		t.Errorf("notes %v, desired by minute %v", r.Notes, desiredByMinute(r))
+	// Minute 11: 40 rps a task breaches both; +3 wins: 5. Minute 12: [11, 12) still 40 a
+	// task on 2: +3, to 8. Minute 13: [12, 13) is 16 a task on 5, only "high": +1, to 9.
+	// Minute 14: [13, 14) is 10 a task on 8, not above 10: no more.
+	want := map[int]int{11: 5, 12: 8, 13: 9, 14: 9}
+	for m, d := range want {
+		if got := sampleAt(t, r, m).Desired; got != d {
+			t.Errorf("minute %d: desired %d, want %d; by minute %v", m, got, d, desiredByMinute(r))
+		}
+	}
+}
+
+// TestStepscalerWaitsForTheLease: while a step waits for its tasks, the next minutes'
+// executions find the lease held and end; the one after the step is stable scales.
+func TestStepscalerWaitsForTheLease(t *testing.T) {
+	st := testStepscaler(t)
+	setup := testSetup()
+	setup.StartupDelay = 3 * time.Minute
+	r := mustRun(t, stepUp(), setup, st)
+	// +1 at minute 11; its task serves at minute 14, when the next step comes.
+	want := map[int]int{11: 3, 12: 3, 13: 3, 14: 4}
+	for m, d := range want {
+		if got := sampleAt(t, r, m).Desired; got != d {
+			t.Errorf("minute %d: desired %d, want %d; by minute %v", m, got, d, desiredByMinute(r))
+		}
+	}
+	if r.Notes["not scaled: "+scaling.ScalingInProgress] < 2 {
+		t.Errorf("notes %v, want the executions of minutes 12 and 13 to find the lease held", r.Notes)
 	}
 }
 
@@ -188,7 +216,9 @@ func TestStepscalerDryRunNeverApplies(t *testing.T) {
 		st.Policies[i].Policy.DryRun = true
 	}
 	r := mustRun(t, stepUp(), testSetup(), st)
-	if r.Measures.ScalingActions != 0 || r.Notes["dry run: would scale"] != 1 {
+	// The alarm is in ALARM from minute 11 to minute 50 (the periods [10, 11) to [49, 50)
+	// carry 40 rps a task on the 2 tasks that never change): one decision a minute.
+	if r.Measures.ScalingActions != 0 || r.Notes["dry run: would scale"] != 40 {
 		t.Errorf("dry run: %d actions, notes %v", r.Measures.ScalingActions, r.Notes)
 	}
 }
@@ -201,8 +231,8 @@ func TestStepscalerUnfulfilled(t *testing.T) {
 	setup := testSetup()
 	setup.StartupDelay = 3 * time.Minute
 	r := mustRun(t, stepUp(), setup, st)
-	// The step's task is still starting at the deadline: the execution ends Unfulfilled
-	// and does not re-evaluate, but the task still comes.
+	// The step's task is still starting at the deadline: the execution ends Unfulfilled;
+	// the next minutes' steps count from the running tasks and add nothing until it serves.
 	if r.Notes["unfulfilled: TimedOut"] == 0 || sampleAt(t, r, 14).Running != 3 {
 		t.Errorf("notes %v, desired by minute %v", r.Notes, desiredByMinute(r))
 	}

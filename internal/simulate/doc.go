@@ -3,9 +3,11 @@
 // autoscalers, and measures how well each kept capacity with demand.
 //
 // Stepscaler is simulated with the workflow's own code, not a copy: the plan step's
-// workflow.Decide (which calls scaling.Plan), stability.Judge for the stability loop and
-// workflow.Continuation for the re-evaluation rule. What the workflow reads from AWS
-// (alarm states, the service's counts, the state item) comes from the simulation below.
+// workflow.Decide (which calls scaling.Decide across the service's alarms) and
+// stability.Check for the stability loop; the two triggers (the notification and the
+// per-minute evaluation) start executions as deployed. What the workflow reads from AWS
+// (alarm states and metrics, the service's counts, the state item) comes from the
+// simulation below.
 //
 // # The model
 //

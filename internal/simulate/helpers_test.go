@@ -42,7 +42,7 @@ func testSetup() Setup {
 func testStepscaler(t testing.TB) *Stepscaler {
 	t.Helper()
 	out := scaling.Policy{AlarmName: "high", Direction: scaling.Out, Adjustment: 1, CooldownSeconds: 60,
-		PollIntervalSeconds: 15, StabilizationTimeoutSeconds: 600, MaxSteps: 20, MaxDurationSeconds: 3600}
+		PollIntervalSeconds: 15, StabilizationTimeoutSeconds: 600}
 	in := out
 	in.AlarmName, in.Direction = "low", scaling.In
 	st, err := NewStepscaler([]scaling.Policy{out, in}, map[string]AlarmSpec{

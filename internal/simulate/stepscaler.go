@@ -21,14 +21,16 @@ type PolicyAlarm struct {
 	Alarm  AlarmSpec      `json:"alarm"`
 }
 
-// Stepscaler replays Stepscaler's Scale state machine (statemachine/scale.asl.json): per
-// notification of a transition into ALARM, take the service's lease or record
-// ScalingInProgress; plan with workflow.Decide, the plan step's own code; update
-// desiredCount; poll stability.Judge at the policy's poll interval until the service is
-// stable or the stabilization timeout passes; record the cooldown; and, while
-// workflow.Continuation says so and the alarm is still in ALARM, wait and take the next
-// step. A dry-run policy decides and never applies. The workflow's few seconds of Lambda
-// and Step Functions latency are not modelled, and no execution fails or loses its lease.
+// Stepscaler replays Stepscaler as deployed: the two triggers and the Scale state machine
+// (statemachine/scale.asl.json). Every minute the evaluation (and, at once, an alarm's
+// transition into ALARM) starts an execution for the service if one of its alarms is in
+// ALARM: at most one per minute, and one that finds another execution holding the lease
+// ends at once. An execution reads every alarm's state and the value of its metric over
+// its evaluation periods, plans with workflow.Decide (the plan step's own code), updates
+// desiredCount, polls stability.Check at the deciding policy's poll interval until its
+// verdict, and records the cooldown. A dry-run policy decides and never applies. The
+// workflow's few seconds of Lambda and Step Functions latency are not modelled, and no
+// execution fails.
 type Stepscaler struct {
 	Label    string // the result's name; "stepscaler" when empty
 	Policies []PolicyAlarm
@@ -36,9 +38,7 @@ type Stepscaler struct {
 
 // NewStepscaler pairs one service's policies with their alarms, found by the policies'
 // AlarmName. Fields the configuration never leaves zero (poll interval, stabilization
-// timeout, maxSteps, maxDurationSeconds) get the configuration's defaults when zero, and a
-// policy's OutAlarms, when nil, names the other scale-out policies' alarms, as the
-// configuration resolves them.
+// timeout) get the configuration's defaults when zero.
 func NewStepscaler(policies []scaling.Policy, alarms map[string]AlarmSpec) (*Stepscaler, error) {
 	if len(policies) == 0 {
 		return nil, errors.New("stepscaler: no policies")
@@ -64,18 +64,7 @@ func NewStepscaler(policies []scaling.Policy, alarms map[string]AlarmSpec) (*Ste
 		spec.Name = p.AlarmName
 		p.PollIntervalSeconds = orDefault(p.PollIntervalSeconds, config.DefaultPollIntervalSeconds)
 		p.StabilizationTimeoutSeconds = orDefault(p.StabilizationTimeoutSeconds, config.DefaultStabilizationTimeoutSeconds)
-		p.MaxSteps = orDefault(p.MaxSteps, config.DefaultMaxSteps)
-		p.MaxDurationSeconds = orDefault(p.MaxDurationSeconds, config.DefaultMaxDurationSeconds)
 		p.StepAdjustments = slices.Clone(p.StepAdjustments)
-		if p.OutAlarms == nil {
-			for _, q := range policies {
-				if q.Direction == scaling.Out && q.AlarmName != p.AlarmName {
-					p.OutAlarms = append(p.OutAlarms, q.AlarmName)
-				}
-			}
-		} else {
-			p.OutAlarms = slices.Clone(p.OutAlarms)
-		}
 		st.Policies = append(st.Policies, PolicyAlarm{Policy: p, Alarm: spec})
 	}
 	if err := errors.Join(problems...); err != nil {
@@ -146,7 +135,7 @@ func (st *Stepscaler) Start(s *Sim) (Controller, error) {
 	if len(st.Policies) == 0 {
 		return nil, errors.New("no policies")
 	}
-	r := &stepscalerRun{}
+	r := &stepscalerRun{alarms: map[string]*Alarm{}}
 	for _, pa := range st.Policies {
 		a, err := s.AddAlarm(pa.Alarm)
 		if err != nil {
@@ -154,105 +143,87 @@ func (st *Stepscaler) Start(s *Sim) (Controller, error) {
 		}
 		p := pa.Policy
 		p.MinCapacity, p.MaxCapacity = s.Setup().Min, s.Setup().Max
-		r.policies = append(r.policies, p)
-		r.alarms = append(r.alarms, a)
+		r.target.Policies = append(r.target.Policies, p)
+		r.alarms[p.AlarmName] = a
 	}
 	return r, nil
 }
 
-// stepscalerRun is one service's workflow: its state item in DynamoDB and the execution
-// holding its lease, if any.
+// stepscalerRun is one service: its state item in DynamoDB, the execution holding its
+// lease, if any, and the minute of the newest execution (names are per service and minute).
 type stepscalerRun struct {
-	policies []scaling.Policy
-	alarms   []*Alarm
-	state    activity.State
-	exec     *execution
+	target     config.ServiceTarget
+	alarms     map[string]*Alarm
+	state      activity.State
+	exec       *execution
+	lastMinute time.Time
 }
 
-// execution is one Scale state machine execution, between its states.
+// execution is one Scale state machine execution in its stability loop.
 type execution struct {
-	policy  int
-	step    int // evaluations so far
-	scaled  int // of which scaled the service: what maxSteps bounds
-	started time.Time
-	// lease is the lease as acquired, with the state item read then: the state machine
-	// passes this same lease to every step's plan ("Next step" in the ASL).
-	lease   activity.Lease
-	due     time.Time // when the next state runs
-	waiting bool      // in the stability loop
-	between bool      // waiting between steps, the lease given back
-	plan    scaling.Decision
-	update  workflow.UpdateResult
+	plan  scaling.Decision
+	watch stability.Watch
+	due   time.Time // the next stability check
 }
 
 func (r *stepscalerRun) Step(s *Sim) {
-	r.advance(s)
-	for i, a := range r.alarms {
-		if !a.EnteredAlarm() {
-			continue
-		}
-		// The starter starts an execution per notification; one that finds the lease held
-		// is recorded as not scaled, and the transition is not seen again. An execution
-		// waiting between steps has given the lease back: the new one takes it, and the
-		// waiting one, finding it taken at its next step, ends.
-		if r.exec != nil && !r.exec.between {
-			s.Note("not scaled: " + scaling.ScalingInProgress)
-			continue
-		}
-		s.Note("executions")
-		r.exec = &execution{policy: i, started: s.Now(), due: s.Now(),
-			lease: activity.Lease{Acquired: true, Owner: a.Spec().Name, State: r.state}}
+	// The stability check due now runs before this minute's evaluation: both happen
+	// within seconds of each other, and a step that just became stable frees the lease.
+	if r.exec != nil && !r.exec.due.After(s.Now()) {
+		r.checkStability(s)
 	}
-	r.advance(s)
-}
-
-// advance runs the execution's states that are due.
-func (r *stepscalerRun) advance(s *Sim) {
-	for r.exec != nil && !r.exec.due.After(s.Now()) {
-		if r.exec.waiting {
-			r.checkStability(s)
-		} else {
-			r.planStep(s)
-		}
-	}
-}
-
-// planStep is "Read alarm states" → "Describe ECS service" → "Plan scaling" → "Update
-// desired count".
-func (r *stepscalerRun) planStep(s *Sim) {
-	e, now := r.exec, s.Now()
-	p, a := r.policies[e.policy], r.alarms[e.policy]
-	// Every step takes the lease again ("Next step" → "Acquire scaling lease"), reading
-	// the state item as it is now.
-	e.between = false
-	e.lease.State = r.state
-	// The first step acts on the notification; later ones only while CloudWatch still
-	// reports ALARM.
-	if e.step > 0 && a.State() != StateAlarm {
-		r.exec = nil
+	if !r.triggered(s) {
 		return
 	}
-	var metric *scaling.MetricValue
-	if v, ok := a.Breach(); ok {
-		metric = &scaling.MetricValue{Value: v, Threshold: a.Spec().Threshold}
+	s.Note("executions")
+	if r.exec != nil {
+		// "Lease acquired?" → "Another scaling in progress": the execution ends.
+		s.Note("not scaled: " + scaling.ScalingInProgress)
+		return
 	}
-	// "Read alarm states" lists the policy's outAlarms that are in ALARM; alarms the
-	// backtest does not simulate never are.
-	var outInAlarm []string
-	for _, name := range p.OutAlarms {
-		for _, other := range r.alarms {
-			if other.Spec().Name == name && other.State() == StateAlarm && !slices.Contains(outInAlarm, name) {
-				outInAlarm = append(outInAlarm, name)
-			}
+	r.plan(s)
+}
+
+// triggered says whether an execution starts now: the alarms were evaluated this tick and
+// one entered ALARM (the starter's notification) or, on the evaluation's minute, one is
+// in ALARM (the schedule); at most once per service and minute, as the execution's name
+// is derived from them.
+func (r *stepscalerRun) triggered(s *Sim) bool {
+	minute := s.Now().Truncate(time.Minute)
+	if minute.Equal(r.lastMinute) {
+		return false
+	}
+	notified, inAlarm := false, false
+	for _, a := range r.alarms {
+		notified = notified || a.EnteredAlarm()
+		inAlarm = inAlarm || (a.Evaluated() && a.State() == StateAlarm)
+	}
+	scheduled := inAlarm && s.Now().Equal(minute)
+	if !notified && !scheduled {
+		return false
+	}
+	r.lastMinute = minute
+	return true
+}
+
+// plan is "Read alarms and metrics" → "Describe ECS service" → "Plan scaling" → "Update
+// desired count", or the record of a decision that changed nothing.
+func (r *stepscalerRun) plan(s *Sim) {
+	now := s.Now()
+	readings := make([]scaling.AlarmReading, 0, len(r.target.Policies))
+	for _, p := range r.target.Policies {
+		a := r.alarms[p.AlarmName]
+		reading := scaling.AlarmReading{Name: p.AlarmName, State: string(a.State())}
+		if v, ok := a.Breach(p.MetricAggregationType); ok && a.State() == StateAlarm {
+			reading.Metric = &scaling.MetricValue{Value: v, Threshold: a.Spec().Threshold}
 		}
+		readings = append(readings, reading)
 	}
-	d := workflow.Decide(workflow.PlanRequest{
-		Policy:  p,
-		Service: r.snapshot(s),
-		Lease:   e.lease,
-		AlarmState: workflow.AlarmState{AlarmName: p.AlarmName, State: string(a.State()), InAlarm: true,
-			Metric: metric, OutAlarmsInAlarm: outInAlarm},
-		Execution: workflow.Execution{StartTime: e.started},
+	before := r.snapshot(s)
+	d := workflow.Decide(r.target, workflow.PlanRequest{
+		Before: before,
+		Lease:  activity.Lease{Acquired: true, State: r.state},
+		Alarms: workflow.Alarms{ReadAt: now, Alarms: readings},
 	}, now)
 	switch {
 	case !d.Scale:
@@ -261,60 +232,35 @@ func (r *stepscalerRun) planStep(s *Sim) {
 			code = d.NotScaledReasons[0].Code
 		}
 		s.Note("not scaled: " + code)
-		// As "Record outcome" does: a reason that may pass (cooldown, breach below the
-		// steps) keeps the execution watching the alarm; a bound ends it.
-		cont, wait := workflow.KeepWatching(p, d, e.started, now)
-		if !cont {
-			r.exec = nil
-			return
-		}
-		e.step++
-		e.between = true
-		e.due = now.Add(time.Duration(wait) * time.Second)
 		return
 	case d.DryRun:
 		s.Note("dry run: would scale")
-		r.exec = nil
 		return
 	}
+	p, _ := r.target.Policy(d.AlarmName)
 	s.SetDesired(d.To)
 	s.Note("steps")
-	e.plan = d
-	e.update = workflow.UpdateResult{DesiredCount: d.To, UpdatedAt: now,
-		Deadline: now.Add(time.Duration(p.StabilizationTimeoutSeconds) * time.Second)}
-	e.waiting, e.due = true, now.Add(r.poll(p))
+	w := stability.NewWatch(before, d.To, now, now.Add(time.Duration(p.StabilizationTimeoutSeconds)*time.Second), p.PollIntervalSeconds)
+	r.exec = &execution{plan: d, watch: w, due: now.Add(poll(w))}
 }
 
 // checkStability is "Check stability", then "Record outcome" once the verdict is final.
 func (r *stepscalerRun) checkStability(s *Sim) {
 	e, now := r.exec, s.Now()
-	p := r.policies[e.policy]
-	v := stability.Judge(r.snapshot(s), stability.Expectation{DesiredCount: e.update.DesiredCount,
-		Since: e.update.UpdatedAt, Deadline: e.update.Deadline}, now)
-	if v.Status == stability.InProgress {
-		e.due = now.Add(r.poll(p))
+	e.watch = stability.Check(r.snapshot(s), e.watch, now)
+	if e.watch.Status == stability.InProgress {
+		e.due = now.Add(poll(e.watch))
 		return
 	}
-	markScaled(&r.state, p.Direction, e.update.UpdatedAt, e.plan.Base)
-	if v.Status != stability.Stable {
-		s.Note("unfulfilled: " + string(v.Status))
-		r.exec = nil
-		return
+	markScaled(&r.state, e.plan.Direction, e.watch.Since, e.plan.Base)
+	if e.watch.Status != stability.Stable {
+		s.Note("unfulfilled: " + string(e.watch.Status))
 	}
-	updated := e.update.UpdatedAt
-	cont, wait := workflow.Continuation(p, e.scaled, e.plan.To, &updated, e.started, now)
-	if !cont {
-		r.exec = nil
-		return
-	}
-	e.step++
-	e.scaled++
-	e.between = true
-	e.waiting, e.due = false, now.Add(time.Duration(wait)*time.Second)
+	r.exec = nil
 }
 
-func (r *stepscalerRun) poll(p scaling.Policy) time.Duration {
-	return time.Duration(max(p.PollIntervalSeconds, 1)) * time.Second
+func poll(w stability.Watch) time.Duration {
+	return time.Duration(max(w.PollSeconds, 1)) * time.Second
 }
 
 // snapshot is what DescribeServices would report: an active service whose one deployment

@@ -12,7 +12,7 @@ import (
 
 // SweepParams are the Stepscaler parameters Sweep varies. Each applies to every scale-out
 // policy (and threshold to its alarm): scale-out is where a policy's shape shows.
-var SweepParams = []string{"adjustment", "cooldownSeconds", "threshold", "targetValue", "maxSteps", "pollIntervalSeconds"}
+var SweepParams = []string{"adjustment", "cooldownSeconds", "threshold", "targetValue", "pollIntervalSeconds"}
 
 // SweepPoint is one value of the swept parameter and the run's measures.
 type SweepPoint struct {
@@ -87,8 +87,6 @@ func vary(base *Stepscaler, param string, v float64) (*Stepscaler, error) {
 				return nil, errors.New("want a positive number")
 			}
 			p.TargetValue = v
-		case "maxSteps":
-			p.MaxSteps, err = integer(1)
 		case "pollIntervalSeconds":
 			p.PollIntervalSeconds, err = integer(1)
 		}

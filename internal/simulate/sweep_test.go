@@ -32,11 +32,6 @@ func TestSweep(t *testing.T) {
 				t.Errorf("a long cooldown does not slow the climb: %+v", pts)
 			}
 		}},
-		{"maxSteps", []float64{1, 20}, func(t *testing.T, pts []SweepPoint) {
-			if pts[0].Measures.ScalingActions >= pts[1].Measures.ScalingActions {
-				t.Errorf("one step an execution scales as often as twenty: %+v", pts)
-			}
-		}},
 		{"pollIntervalSeconds", []float64{5, 120}, func(t *testing.T, pts []SweepPoint) {
 			if pts[1].Measures.TimeToCapacity.Mean <= pts[0].Measures.TimeToCapacity.Mean {
 				t.Errorf("slower polling does not slow the climb: %+v", pts)
@@ -88,8 +83,8 @@ func TestSweepErrors(t *testing.T) {
 		values []float64
 		want   string
 	}{
-		{"unknown parameter", st, "cooldown", []float64{1}, `unknown parameter "cooldown"; known: adjustment, cooldownSeconds, threshold, targetValue, maxSteps, pollIntervalSeconds`},
-		{"fractional steps", st, "maxSteps", []float64{2.5}, "maxSteps = 2.5: want a whole number of at least 1"},
+		{"unknown parameter", st, "cooldown", []float64{1}, `unknown parameter "cooldown"; known: adjustment, cooldownSeconds, threshold, targetValue, pollIntervalSeconds`},
+		{"fractional poll interval", st, "pollIntervalSeconds", []float64{2.5}, "pollIntervalSeconds = 2.5: want a whole number of at least 1"},
 		{"zero poll interval", st, "pollIntervalSeconds", []float64{0}, "want a whole number of at least 1"},
 		{"negative cooldown", st, "cooldownSeconds", []float64{-1}, "at least 0"},
 		{"target on a step policy", st, "targetValue", []float64{5}, "targetValue applies to TargetRatio"},

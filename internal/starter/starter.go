@@ -1,36 +1,40 @@
-// Package starter turns CloudWatch alarm notifications delivered by SNS into executions of
-// the Scale state machine, one per alarm transition.
+// Package starter is the fast path: it turns the CloudWatch alarm notifications SNS
+// delivers into executions of the Scale state machine, within seconds of the transition.
+// A notification is only a hint that something changed: the execution it starts reads
+// the alarm's state from CloudWatch before it decides anything, and the per-minute
+// evaluation makes good any notification that is lost.
 package starter
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
-	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/stepscaler/stepscaler/internal/alarm"
 	"github.com/stepscaler/stepscaler/internal/config"
-	"github.com/stepscaler/stepscaler/internal/scaling"
+	"github.com/stepscaler/stepscaler/internal/executions"
 	"github.com/stepscaler/stepscaler/internal/workflow"
 )
 
-// SFN is the part of the Step Functions client the starter uses.
-type SFN interface {
-	StartExecution(context.Context, *sfn.StartExecutionInput, ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error)
-}
+// maxClockSkew is how far in the future a notification's StateChangeTime may be. The
+// execution is named for that minute; a message dated later is forged or broken.
+const maxClockSkew = 5 * time.Minute
 
 // Starter starts executions for the alarms its configuration knows.
 type Starter struct {
-	Config          *config.Config
-	SFN             SFN
-	StateMachineARN string
-	Log             *slog.Logger
+	config     *config.Config
+	executions *executions.Starter
+	now        func() time.Time
+	log        *slog.Logger
+}
+
+// New returns a Starter.
+func New(cfg *config.Config, ex *executions.Starter, now func() time.Time, log *slog.Logger) *Starter {
+	return &Starter{config: cfg, executions: ex, now: now, log: log}
 }
 
 // Result says what became of one notification; the handler only logs it, tests read it.
@@ -50,8 +54,8 @@ const (
 
 // Handle processes an SNS event as Lambda delivers it. A notification that is malformed,
 // unknown or not an ALARM transition is logged once and dropped: retrying cannot fix it.
-// An error is returned only when retrying may help (throttling, a 5xx) or the deployment
-// is broken, so Lambda's retries and on-failure destination keep the notification.
+// An error is returned only when retrying may help (throttling, a 5xx), so Lambda's
+// retries and on-failure destination keep the notification.
 func (s *Starter) Handle(ctx context.Context, ev events.SNSEvent) error {
 	_, err := s.Process(ctx, ev)
 	return err
@@ -79,51 +83,44 @@ func (s *Starter) one(ctx context.Context, messageID, message string) (Result, e
 	}
 	r := Result{Alarm: n.AlarmName}
 	if n.NewState != alarm.StateAlarm {
-		s.Log.Info("notification ignored: not an ALARM transition", "messageId", messageID,
+		s.log.Info("notification ignored: not an ALARM transition", "messageId", messageID,
 			"alarm", n.AlarmName, "newState", string(n.NewState))
 		r.Outcome = Ignored
 		return r, nil
 	}
-	target, ok := s.Config.Lookup(n.AlarmName)
+	target, ok := s.config.Lookup(n.AlarmName)
 	if !ok {
 		s.reject(messageID, n.AlarmName, "unknown alarm: not in the scaling config", nil)
 		r.Outcome = Rejected
 		return r, nil
 	}
-	input, err := json.Marshal(workflow.Input{
-		Alarm: workflow.Alarm{
-			Name: n.AlarmName, ARN: n.AlarmARN, Region: n.Region, AccountID: n.AccountID,
-			NewState: string(n.NewState), OldState: string(n.OldState), Reason: n.Reason,
-			StateChangeTime: n.StateChangeTime.UTC(),
-			Metric:          Breach(n),
-		},
-		Service: target.Service,
-		Policy:  target.Policy,
-	})
-	if err != nil {
-		return r, fmt.Errorf("encode execution input for alarm %s: %w", n.AlarmName, err)
-	}
-	r.Execution = ExecutionNameFor(n)
-	_, err = s.SFN.StartExecution(ctx, &sfn.StartExecutionInput{
-		StateMachineArn: aws.String(s.StateMachineARN),
-		Name:            aws.String(r.Execution),
-		Input:           aws.String(string(input)),
-	})
-	var exists *sfntypes.ExecutionAlreadyExists
-	switch {
-	case errors.As(err, &exists):
-		s.Log.Info("duplicate notification: execution already exists", "messageId", messageID,
-			"alarm", n.AlarmName, "execution", r.Execution)
-		r.Outcome = Duplicate
+	changed := n.StateChangeTime.UTC()
+	if changed.After(s.now().Add(maxClockSkew)) {
+		s.reject(messageID, n.AlarmName, "malformed alarm notification",
+			&alarm.FieldError{Field: "StateChangeTime", Problem: "is more than 5 minutes in the future: " + changed.Format(time.RFC3339)})
+		r.Outcome = Rejected
 		return r, nil
-	case err != nil:
-		s.Log.Error("start execution failed", "messageId", messageID, "alarm", n.AlarmName,
-			"execution", r.Execution, "error", err.Error())
-		return r, fmt.Errorf("start execution %s for alarm %s: %w", r.Execution, n.AlarmName, err)
 	}
-	s.Log.Info("execution started", "messageId", messageID, "alarm", n.AlarmName,
-		"service", target.Service.String(), "execution", r.Execution)
-	r.Outcome = Started
+	started, err := s.executions.Start(ctx, workflow.Input{
+		Service: target.Service,
+		Trigger: workflow.Trigger{Source: workflow.SourceNotification, Minute: changed.Truncate(time.Minute),
+			Alarm: n.AlarmName, StateChangeTime: &changed, MessageID: messageID},
+	})
+	r.Execution = started.Name
+	switch {
+	case err != nil:
+		s.log.Error("start execution failed", "messageId", messageID, "alarm", n.AlarmName,
+			"execution", started.Name, "error", err.Error())
+		return r, fmt.Errorf("alarm %s: %w", n.AlarmName, err)
+	case started.Duplicate:
+		s.log.Info("duplicate notification: the service's execution for this minute already exists", "messageId", messageID,
+			"alarm", n.AlarmName, "service", target.Service.String(), "execution", started.Name)
+		r.Outcome = Duplicate
+	default:
+		s.log.Info("execution started", "messageId", messageID, "alarm", n.AlarmName,
+			"service", target.Service.String(), "execution", started.Name)
+		r.Outcome = Started
+	}
 	return r, nil
 }
 
@@ -140,19 +137,5 @@ func (s *Starter) reject(messageID, alarmName, msg string, err error) {
 	} else if err != nil {
 		attrs = append(attrs, "problem", err.Error())
 	}
-	s.Log.Error(msg, attrs...)
-}
-
-// Breach is the average of the datapoints the notification quotes (Application Auto
-// Scaling's default MetricAggregationType), with the alarm's threshold: what a step or
-// proportional policy sizes its first step from.
-func Breach(n alarm.Notification) *scaling.MetricValue {
-	if n.Threshold == nil {
-		return nil
-	}
-	values := make([]float64, len(n.Datapoints))
-	for i, dp := range n.Datapoints {
-		values[i] = dp.Value
-	}
-	return scaling.Aggregate(values, *n.Threshold)
+	s.log.Error(msg, attrs...)
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -17,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/stepscaler/stepscaler/internal/config"
+	"github.com/stepscaler/stepscaler/internal/executions"
 )
 
 // newStarter returns a starter whose Step Functions client points at a port nobody
@@ -36,8 +38,8 @@ func newStarter(t *testing.T) (*Starter, *bytes.Buffer) {
 	client := sfn.New(sfn.Options{Region: "us-east-1", BaseEndpoint: aws.String(closed), RetryMaxAttempts: 1,
 		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")})
 	var logs bytes.Buffer
-	return &Starter{Config: cfg, SFN: client, StateMachineARN: "arn:aws:states:us-east-1:000000000000:stateMachine:Scale",
-		Log: slog.New(slog.NewJSONHandler(&logs, nil))}, &logs
+	ex := executions.NewStarter(client, "arn:aws:states:us-east-1:000000000000:stateMachine:Scale")
+	return New(cfg, ex, time.Now, slog.New(slog.NewJSONHandler(&logs, nil))), &logs
 }
 
 func snsEvent(t *testing.T, messages ...string) events.SNSEvent {
@@ -79,18 +81,21 @@ func TestDropsWhatItCannotActOn(t *testing.T) {
 		m["AlarmName"] = "nobody-configured-this"
 		m["AlarmArn"] = "arn:aws:cloudwatch:us-east-1:000000000000:alarm:nobody-configured-this"
 	})
-	results, err := s.Process(context.Background(), snsEvent(t, ok, unknown, `{"AlarmName": 42}`, "not json"))
+	future := demoMessage(t, func(m map[string]any) {
+		m["StateChangeTime"] = time.Now().Add(time.Hour).UTC().Format("2006-01-02T15:04:05.000+0000")
+	})
+	results, err := s.Process(context.Background(), snsEvent(t, ok, unknown, `{"AlarmName": 42}`, "not json", future))
 	if err != nil {
 		t.Fatalf("Process() error = %v, want none", err)
 	}
-	want := []string{Ignored, Rejected, Rejected, Rejected}
+	want := []string{Ignored, Rejected, Rejected, Rejected, Rejected}
 	for i, r := range results {
 		if r.Outcome != want[i] || r.Execution != "" {
 			t.Errorf("result %d = %+v, want %s and no execution", i, r, want[i])
 		}
 	}
 	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
-	if len(lines) != 4 {
+	if len(lines) != 5 {
 		t.Fatalf("%d log lines, want one per notification:\n%s", len(lines), logs)
 	}
 	var malformed map[string]any
@@ -99,6 +104,13 @@ func TestDropsWhatItCannotActOn(t *testing.T) {
 	}
 	if malformed["level"] != "ERROR" || malformed["field"] != "AlarmName" || malformed["problem"] == "" {
 		t.Errorf("malformed notification logged as %v, want an ERROR naming the field and the problem", malformed)
+	}
+	var dated map[string]any
+	if err := json.Unmarshal([]byte(lines[4]), &dated); err != nil {
+		t.Fatal(err)
+	}
+	if dated["field"] != "StateChangeTime" || !strings.Contains(dated["problem"].(string), "in the future") {
+		t.Errorf("future-dated notification logged as %v, want StateChangeTime named", dated)
 	}
 }
 
@@ -110,7 +122,9 @@ func TestReturnsStartFailures(t *testing.T) {
 	if err == nil {
 		t.Fatal("Process() = nil error, want the StartExecution failure")
 	}
-	if len(results) != 1 || results[0].Execution == "" || !strings.HasPrefix(results[0].Execution, "demo-web-cpu-high-") {
+	// Named for the service and the minute of the transition (2026-11-27T10:03:12Z in the
+	// demo notification).
+	if len(results) != 1 || !strings.HasPrefix(results[0].Execution, "demo-web-20261127T1003Z-") {
 		t.Errorf("results = %+v", results)
 	}
 	if !strings.Contains(logs.String(), "start execution failed") {

@@ -3,6 +3,8 @@ package workflow
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/stepscaler/stepscaler/internal/activity"
@@ -10,73 +12,70 @@ import (
 	"github.com/stepscaler/stepscaler/internal/stability"
 )
 
-// StatusNotScaled marks an activity that changed nothing on purpose (at a bound, in
-// cooldown, another scaling in progress). Application Auto Scaling reports these as "not
-// scaled activities" with NotScaledReasons; a code of their own lets a query tell them
-// from scalings that failed.
-const StatusNotScaled = "NotScaled"
-
-// StatusDryRun marks a decision a dry-run service recorded without applying it.
-const StatusDryRun = "DryRun"
-
 // Error names the Fail state reports when a recorded activity ends an execution red.
 const (
 	ErrScalingFailed      = "ScalingFailed"
 	ErrScalingUnfulfilled = "ScalingUnfulfilled"
 )
 
-// BuildActivity turns the execution's final state into its activity record. It is pure:
-// the outcome follows from which steps ran and what they returned.
-func BuildActivity(req RecordRequest, now time.Time) activity.Activity {
+// BuildActivity turns an execution's final state into its activity record. It is pure:
+// the outcome follows from which steps ran and what they returned. policies are the
+// service's, from the deployed configuration, to say in the cause what the deciding
+// policy asks for.
+func BuildActivity(req RecordRequest, policies []scaling.Policy, now time.Time) activity.Activity {
 	st := req.State
 	a := activity.Activity{
-		ActivityID:        ActivityID(req.Execution.Name, st.Step),
+		ActivityID:        req.Execution.Name,
 		ServiceNamespace:  "ecs",
 		ResourceID:        st.Service.ResourceID(),
 		ScalableDimension: "ecs:service:DesiredCount",
-		Cause:             cause(st),
+		Cause:             cause(st, policies),
 		StartTime:         req.Execution.StartTime.UTC(),
 		EndTime:           now.UTC(),
-		AlarmName:         st.Alarm.Name,
 		ExecutionARN:      req.Execution.ID,
+		Trigger:           st.Trigger.Source,
 	}
 	if st.Before != nil {
 		a.FromCount, a.ToCount = st.Before.DesiredCount, st.Before.DesiredCount
 	}
-	if st.Plan != nil {
-		a.FromCount, a.ToCount = st.Plan.From, st.Plan.To
+	if p := st.Plan; p != nil {
+		a.FromCount, a.ToCount, a.AlarmName = p.From, p.To, p.AlarmName
+	}
+	if a.AlarmName == "" {
+		a.AlarmName = st.Trigger.Alarm
 	}
 	a.Description = fmt.Sprintf("Setting desired count from %d to %d.", a.FromCount, a.ToCount)
-	if st.Stability != nil {
-		a.Details = fmt.Sprintf("desired %d, running %d, pending %d", st.Stability.DesiredCount, st.Stability.RunningCount, st.Stability.PendingCount)
+	if w := st.Watch; w != nil {
+		a.Details = fmt.Sprintf("desired %d, running %d, pending %d at the last of %d stability checks",
+			w.Last.Desired, w.Last.Running, w.Last.Pending, w.Checks)
 	}
 
-	switch {
+	switch p := st.Plan; {
 	case st.Error != nil:
 		a.StatusCode = activity.StatusFailed
 		a.StatusMessage = fmt.Sprintf("%s: %s", st.Error.Error, errorMessage(st.Error.Cause))
-		if st.Update != nil {
-			a.StatusMessage += fmt.Sprintf(" (desired count had been set to %d)", st.Update.DesiredCount)
+		if st.Watch != nil {
+			a.StatusMessage += fmt.Sprintf(" (desired count had been set to %d)", st.Watch.DesiredCount)
 		}
 	case st.Lease != nil && !st.Lease.Acquired:
 		a.Description = "Not scaled: another scaling of this service is in progress."
-		a.StatusCode = StatusNotScaled
-		a.StatusMessage = fmt.Sprintf("scaling %s holds the service's lease", st.Lease.Owner)
+		a.StatusCode = activity.StatusNotScaled
+		a.StatusMessage = fmt.Sprintf("execution %s holds the service's lease", st.Lease.Owner)
 		a.NotScaledReasons = []scaling.NotScaledReason{{Code: scaling.ScalingInProgress, Message: a.StatusMessage}}
-	case st.Plan != nil && st.Plan.Scale && st.Plan.DryRun:
+	case p != nil && p.Scale && p.DryRun:
 		a.Description = fmt.Sprintf("Dry run: would set desired count from %d to %d.", a.FromCount, a.ToCount)
-		a.StatusCode = StatusDryRun
+		a.StatusCode = activity.StatusDryRun
 		a.StatusMessage = a.Description
-		if st.Plan.Reason != "" {
-			a.StatusMessage += " " + st.Plan.Reason
+		if p.Reason != "" {
+			a.StatusMessage += " " + p.Reason
 		}
-	case st.Plan != nil && !st.Plan.Scale:
-		a.Description = st.Plan.Description
-		a.StatusCode = StatusNotScaled
-		a.StatusMessage = st.Plan.Description
-		a.NotScaledReasons = st.Plan.NotScaledReasons
-	case st.Stability != nil:
-		a.StatusCode, a.StatusMessage = stabilityStatus(*st.Stability, a.ToCount)
+	case p != nil && !p.Scale:
+		a.Description = p.Description
+		a.StatusCode = activity.StatusNotScaled
+		a.StatusMessage = p.Description
+		a.NotScaledReasons = p.NotScaledReasons
+	case st.Watch != nil:
+		a.StatusCode, a.StatusMessage = watchStatus(*st.Watch)
 	default:
 		a.StatusCode = activity.StatusFailed
 		a.StatusMessage = "the workflow ended before the scaling was complete"
@@ -84,137 +83,81 @@ func BuildActivity(req RecordRequest, now time.Time) activity.Activity {
 	return a
 }
 
-// ActivityID names a step's activity: the execution's name for the step the notification
-// asked for, with the step number appended for the steps re-evaluation takes.
-func ActivityID(execution string, step int) string {
-	if step == 0 {
-		return execution
+// RepeatKey identifies a not-scaled decision for the activity log: the same alarms held
+// back for the same reasons at the same desired count. While an alarm stays in ALARM at a
+// bound, the per-minute evaluation takes the same decision every minute; the log records
+// it once (Application Auto Scaling lists not-scaled activities only on request), and the
+// execution history keeps every one. "" for activities that are not NotScaled.
+func RepeatKey(a activity.Activity) string {
+	if a.StatusCode != activity.StatusNotScaled {
+		return ""
 	}
-	return fmt.Sprintf("%s-step-%d", execution, step)
+	parts := make([]string, 0, len(a.NotScaledReasons))
+	for _, r := range a.NotScaledReasons {
+		parts = append(parts, r.Alarm+":"+r.Code)
+	}
+	slices.Sort(parts)
+	return fmt.Sprintf("%s@%d", strings.Join(parts, ","), a.FromCount)
 }
 
-// next is what follows a recorded step.
-type next struct {
-	cont        bool
-	wait        int
-	scaledSteps int
-	// record is false for a re-evaluation that changed nothing for a reason that may
-	// pass, or found another execution scaling the service: the execution history shows
-	// it, the activity log keeps to real decisions.
-	record bool
-	// release says to give the lease back now. It is held only while a step is in
-	// flight (plan, update, stability): between steps another alarm's execution may act
-	// on the service (a scale-out must not wait for a scale-in's cooldown), and the loop
-	// takes the lease again before its next step.
-	release bool
-}
-
-// nextStep decides whether the execution re-evaluates its alarm, how long it waits
-// first, and whether this step is worth an activity record.
-func nextStep(a activity.Activity, st State, started, now time.Time) next {
-	n := next{scaledSteps: st.ScaledSteps, record: true}
-	held := st.Lease != nil && st.Lease.Acquired
+// OutcomeOf is the record step's answer for an activity.
+func OutcomeOf(a activity.Activity, st State) Outcome {
+	o := Outcome{ActivityID: a.ActivityID, StatusCode: a.StatusCode, StatusMessage: a.StatusMessage, Failed: a.Failed()}
 	switch {
-	case !held:
-		// Another execution took the service while this one was watching: it acts now.
-		n.record = st.Step == 0
-	case st.Error != nil || st.Plan == nil:
-	case a.StatusCode == activity.StatusSuccessful && st.Update != nil:
-		n.scaledSteps++
-		n.cont, n.wait = Continuation(st.Policy, st.ScaledSteps, a.ToCount, &st.Update.UpdatedAt, started, now)
-	case a.StatusCode == StatusNotScaled:
-		n.cont, n.wait = KeepWatching(st.Policy, *st.Plan, started, now)
-		n.record = !(n.cont && st.Step > 0)
+	case st.Error != nil:
+		o.Error = st.Error.Error
+	case a.StatusCode == activity.StatusUnfulfilled:
+		o.Error = ErrScalingUnfulfilled
+	case o.Failed:
+		o.Error = ErrScalingFailed
 	}
-	n.release = held
-	return n
+	return o
 }
 
-// transient are the not-scaled reasons that may pass while the alarm stays in ALARM.
-var transient = map[string]bool{
-	scaling.CooldownActive:                true,
-	scaling.AlreadyAtDesiredCapacity:      true, // e.g. the breach fell below every step
-	scaling.WithinTolerance:               true,
-	scaling.NoMetricValue:                 true,
-	scaling.DeploymentInProgress:          true,
-	scaling.ScaleInBlockedByScaleOutAlarm: true,
+func watchStatus(w stability.Watch) (code, msg string) {
+	switch w.Status {
+	case stability.Stable:
+		return activity.StatusSuccessful, fmt.Sprintf("Successfully set desired count to %d. Service is stable: %s.", w.DesiredCount, w.Reason)
+	case stability.TimedOut:
+		return activity.StatusUnfulfilled, fmt.Sprintf("Desired count set to %d, but the service did not become stable in time: %s.", w.DesiredCount, w.Reason)
+	case stability.Overridden:
+		return activity.StatusOverridden, fmt.Sprintf("Desired count set to %d, then changed by another actor: %s.", w.DesiredCount, w.Reason)
+	default:
+		return activity.StatusFailed, fmt.Sprintf("Desired count set to %d, but the service cannot reach it: %s.", w.DesiredCount, w.Reason)
+	}
 }
 
-// evaluationInterval is how often CloudWatch evaluates an alarm: waiting less to read it
-// again learns nothing new.
-const evaluationInterval = 60
-
-// KeepWatching is the rule after a decision that changed nothing: while the reason may
-// pass (a cooldown running out, a breach that dipped below the steps while the alarm
-// stayed in ALARM), keep reading the alarm once a minute, as Application Auto Scaling
-// invokes a policy every minute while its alarm is in ALARM. A bound (at max or min,
-// suspended, dry run) ends the execution. Without this, an alarm that stays in ALARM
-// after such a decision would never notify again and the service would stay short.
-func KeepWatching(p scaling.Policy, d scaling.Decision, started, now time.Time) (bool, int) {
-	if d.Scale || len(d.NotScaledReasons) == 0 {
-		return false, 0
+// cause says what started the execution, what CloudWatch reported, and which policy
+// decided, as Application Auto Scaling's "monitor alarm X in state ALARM triggered policy Y".
+func cause(st State, policies []scaling.Policy) string {
+	var b strings.Builder
+	switch st.Trigger.Source {
+	case SourceNotification:
+		fmt.Fprintf(&b, "notification: alarm %s entered ALARM", st.Trigger.Alarm)
+		if t := st.Trigger.StateChangeTime; t != nil {
+			fmt.Fprintf(&b, " at %s", t.UTC().Format(time.RFC3339))
+		}
+	default:
+		fmt.Fprintf(&b, "per-minute evaluation at %s", st.Trigger.Minute.UTC().Format("15:04Z"))
 	}
-	for _, r := range d.NotScaledReasons {
-		if !transient[r.Code] {
-			return false, 0
+	if st.Alarms != nil {
+		if in := st.Alarms.InAlarm(); len(in) > 0 {
+			fmt.Fprintf(&b, "; CloudWatch reports %s in ALARM", strings.Join(in, ", "))
+		} else {
+			b.WriteString("; CloudWatch reports no alarm of the service in ALARM")
 		}
 	}
-	wait := max(p.PollIntervalSeconds, evaluationInterval)
-	deadline := started.Add(time.Duration(p.MaxDurationSeconds) * time.Second)
-	if p.MaxDurationSeconds <= 0 || now.Add(time.Duration(wait)*time.Second).After(deadline) {
-		return false, 0
+	if p := st.Plan; p != nil && p.AlarmName != "" {
+		for _, pol := range policies {
+			if pol.AlarmName == p.AlarmName {
+				fmt.Fprintf(&b, "; monitor alarm %s triggered scale-%s policy (%s)", p.AlarmName, pol.Direction, pol.Summary())
+			}
+		}
+		if p.Reason != "" {
+			b.WriteString(": " + p.Reason)
+		}
 	}
-	return true, wait
-}
-
-// Continuation is the re-evaluation rule, for a step that succeeded and left the service
-// at count to (scaled is how many steps scaled before it): go on only with room left to
-// move, within the policy's bounds on steps and duration, after waiting out the cooldown that step started (updatedAt, nil if it set
-// nothing) and at least one poll interval, so the alarm sees the new capacity. It returns
-// whether to go on and the wait in seconds. The backtest simulator applies it too.
-func Continuation(p scaling.Policy, scaled, to int, updatedAt *time.Time, started, now time.Time) (bool, int) {
-	if scaled+1 >= max(p.MaxSteps, 1) {
-		return false, 0
-	}
-	if (p.Direction == scaling.Out && to >= p.MaxCapacity) || (p.Direction == scaling.In && to <= p.MinCapacity) {
-		return false, 0
-	}
-	wait := max(p.PollIntervalSeconds, 1)
-	if updatedAt != nil {
-		cooldownEnd := updatedAt.Add(time.Duration(p.CooldownSeconds) * time.Second)
-		wait = max(wait, int(cooldownEnd.Sub(now).Seconds()+0.999))
-	}
-	deadline := started.Add(time.Duration(p.MaxDurationSeconds) * time.Second)
-	if p.MaxDurationSeconds > 0 && now.Add(time.Duration(wait)*time.Second).After(deadline) {
-		return false, 0
-	}
-	return true, wait
-}
-
-func stabilityStatus(s StabilityResult, to int) (code, msg string) {
-	switch s.Status {
-	case stability.Stable:
-		return activity.StatusSuccessful, fmt.Sprintf("Successfully set desired count to %d. Service is stable: %s.", to, s.Reason)
-	case stability.TimedOut:
-		return activity.StatusUnfulfilled, fmt.Sprintf("Desired count set to %d, but the service did not become stable in time: %s.", to, s.Reason)
-	case stability.Overridden:
-		return activity.StatusOverridden, fmt.Sprintf("Desired count set to %d, then changed by another actor: %s.", to, s.Reason)
-	default:
-		return activity.StatusFailed, fmt.Sprintf("Desired count set to %d, but the service cannot reach it: %s.", to, s.Reason)
-	}
-}
-
-// cause reads like Application Auto Scaling's ("monitor alarm X in state ALARM triggered
-// policy Y"), with the alarm's own reason appended.
-func cause(st State) string {
-	c := fmt.Sprintf("monitor alarm %s in state %s triggered scale-%s policy (%s)", st.Alarm.Name, st.Alarm.NewState, st.Policy.Direction, st.Policy.Summary())
-	if st.Step > 0 {
-		c += fmt.Sprintf(", step %d: still in ALARM on re-evaluation", st.Step+1)
-	}
-	if st.Alarm.Reason != "" {
-		c += ": " + st.Alarm.Reason
-	}
-	return c
+	return b.String()
 }
 
 // errorMessage extracts the message from a Lambda error's Cause, which Step Functions
@@ -227,17 +170,4 @@ func errorMessage(cause string) string {
 		return lambdaErr.ErrorMessage
 	}
 	return cause
-}
-
-func outcomeOf(a activity.Activity, st State) Outcome {
-	o := Outcome{ActivityID: a.ActivityID, StatusCode: a.StatusCode, StatusMessage: a.StatusMessage, Failed: a.Failed()}
-	switch {
-	case st.Error != nil:
-		o.Error = st.Error.Error
-	case a.StatusCode == activity.StatusUnfulfilled:
-		o.Error = ErrScalingUnfulfilled
-	case o.Failed:
-		o.Error = ErrScalingFailed
-	}
-	return o
 }

@@ -12,33 +12,39 @@ import (
 )
 
 func TestBuildActivity(t *testing.T) {
-	start := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	start := time.Date(2026, 11, 27, 10, 3, 20, 0, time.UTC)
 	end := start.Add(90 * time.Second)
+	changed := time.Date(2026, 11, 27, 10, 3, 12, 0, time.UTC)
+	policies := []scaling.Policy{{AlarmName: "web-high", Direction: scaling.Out, Adjustment: 1}}
 	base := State{
 		Input: Input{
-			Alarm:   Alarm{Name: "web-high", NewState: "ALARM", Reason: "Threshold Crossed"},
 			Service: scaling.ServiceRef{Cluster: "prod", Service: "web"},
-			Policy:  scaling.Policy{Direction: scaling.Out, Adjustment: 1},
+			Trigger: Trigger{Source: SourceNotification, Minute: changed.Truncate(time.Minute), Alarm: "web-high", StateChangeTime: &changed},
 		},
 		Lease:  &activity.Lease{Acquired: true, Owner: "exec"},
+		Alarms: &Alarms{Alarms: []scaling.AlarmReading{{Name: "web-high", State: scaling.StateAlarm}}},
 		Before: &service.Snapshot{DesiredCount: 1},
 	}
 	scaled := base
-	scaled.Plan = &scaling.Decision{Scale: true, From: 1, To: 2}
-	scaled.Update = &UpdateResult{DesiredCount: 2, UpdatedAt: start.Add(time.Second)}
-	with := func(s State, status stability.Status) State {
-		s.Stability = &StabilityResult{Verdict: stability.Verdict{Status: status, Reason: "why"}, DesiredCount: 2, RunningCount: 1}
+	scaled.Plan = &scaling.Decision{AlarmName: "web-high", Scale: true, Direction: scaling.Out, From: 1, To: 2, Reason: "simple scale-out step: +1 task"}
+	watched := func(status stability.Status) State {
+		s := scaled
+		w := stability.NewWatch(service.Snapshot{DesiredCount: 1, RunningCount: 1}, 2, start, end, 15)
+		w.Verdict = stability.Verdict{Status: status, Reason: "why"}
+		s.Watch = &w
 		return s
 	}
 	notScaled := base
-	notScaled.Plan = &scaling.Decision{From: 1, To: 1, Description: "Not scaled: at max.",
-		NotScaledReasons: []scaling.NotScaledReason{{Code: scaling.AlreadyAtMaxCapacity, Message: "at max"}}}
+	notScaled.Plan = &scaling.Decision{AlarmName: "web-high", From: 1, To: 1, Description: "Not scaled: at max.",
+		NotScaledReasons: []scaling.NotScaledReason{{Code: scaling.AlreadyAtMaxCapacity, Alarm: "web-high", Message: "at max"}}}
 	busy := base
 	busy.Lease = &activity.Lease{Acquired: false, Owner: "other-exec"}
-	busy.Before = nil
+	busy.Alarms, busy.Before = nil, nil
+	dry := base
+	dry.Plan = &scaling.Decision{AlarmName: "web-high", Scale: true, DryRun: true, From: 1, To: 3, Reason: "simple step"}
 	failedStep := base
 	failedStep.Error = &StepError{Error: "ServiceNotFoundError", Cause: `{"errorMessage":"ECS service prod/web not found","errorType":"ServiceNotFoundError"}`}
-	failedAfterUpdate := scaled
+	failedAfterUpdate := watched(stability.InProgress)
 	failedAfterUpdate.Error = &StepError{Error: "States.Timeout", Cause: "timed out"}
 
 	tests := []struct {
@@ -50,12 +56,13 @@ func TestBuildActivity(t *testing.T) {
 		msg    string
 		reason string
 	}{
-		{"stable", with(scaled, stability.Stable), activity.StatusSuccessful, false, "", "Successfully set desired count to 2", ""},
-		{"timed out", with(scaled, stability.TimedOut), activity.StatusUnfulfilled, true, ErrScalingUnfulfilled, "did not become stable in time", ""},
-		{"rollout failed", with(scaled, stability.Failed), activity.StatusFailed, true, ErrScalingFailed, "cannot reach it", ""},
-		{"overridden", with(scaled, stability.Overridden), activity.StatusOverridden, false, "", "changed by another actor", ""},
-		{"not scaled", notScaled, StatusNotScaled, false, "", "at max", scaling.AlreadyAtMaxCapacity},
-		{"lease held", busy, StatusNotScaled, false, "", "other-exec", scaling.ScalingInProgress},
+		{"stable", watched(stability.Stable), activity.StatusSuccessful, false, "", "Successfully set desired count to 2", ""},
+		{"timed out", watched(stability.TimedOut), activity.StatusUnfulfilled, true, ErrScalingUnfulfilled, "did not become stable in time", ""},
+		{"tasks cannot start", watched(stability.Failed), activity.StatusFailed, true, ErrScalingFailed, "cannot reach it: why", ""},
+		{"overridden", watched(stability.Overridden), activity.StatusOverridden, false, "", "changed by another actor", ""},
+		{"not scaled", notScaled, activity.StatusNotScaled, false, "", "at max", scaling.AlreadyAtMaxCapacity},
+		{"lease held", busy, activity.StatusNotScaled, false, "", "other-exec", scaling.ScalingInProgress},
+		{"dry run", dry, activity.StatusDryRun, false, "", "would set desired count from 1 to 3", ""},
 		{"step failed, Lambda cause unwrapped", failedStep, activity.StatusFailed, true, "ServiceNotFoundError", "ServiceNotFoundError: ECS service prod/web not found", ""},
 		{"failed after the update says so", failedAfterUpdate, activity.StatusFailed, true, "States.Timeout", "desired count had been set to 2", ""},
 		{"ended early", scaled, activity.StatusFailed, true, ErrScalingFailed, "ended before", ""},
@@ -63,8 +70,8 @@ func TestBuildActivity(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			req := RecordRequest{Execution: Execution{Name: "exec", ID: "arn:exec", StartTime: start}, State: tt.state}
-			a := BuildActivity(req, end)
-			o := outcomeOf(a, tt.state)
+			a := BuildActivity(req, policies, end)
+			o := OutcomeOf(a, tt.state)
 			if a.StatusCode != tt.code || o.Failed != tt.failed || o.Error != tt.errStr {
 				t.Fatalf("got %s failed=%v error=%q (%s), want %s failed=%v error=%q", a.StatusCode, o.Failed, o.Error, a.StatusMessage, tt.code, tt.failed, tt.errStr)
 			}
@@ -75,77 +82,54 @@ func TestBuildActivity(t *testing.T) {
 				t.Errorf("NotScaledReasons = %+v, want %s", a.NotScaledReasons, tt.reason)
 			}
 			if a.ActivityID != "exec" || a.ResourceID != "service/prod/web" || a.ScalableDimension != "ecs:service:DesiredCount" ||
-				!a.StartTime.Equal(start) || !a.EndTime.Equal(end) || !strings.Contains(a.Cause, "web-high") || !strings.Contains(a.Cause, "Threshold Crossed") {
+				a.Trigger != SourceNotification || a.AlarmName != "web-high" || !a.StartTime.Equal(start) || !a.EndTime.Equal(end) {
 				t.Errorf("identity fields wrong: %+v", a)
 			}
+			for _, part := range []string{"notification: alarm web-high entered ALARM at 2026-11-27T10:03:12Z", "CloudWatch reports web-high in ALARM"} {
+				if tt.state.Alarms == nil && strings.HasPrefix(part, "CloudWatch") {
+					continue
+				}
+				if !strings.Contains(a.Cause, part) {
+					t.Errorf("Cause %q lacks %q", a.Cause, part)
+				}
+			}
 		})
+	}
+	a := BuildActivity(RecordRequest{Execution: Execution{Name: "exec"}, State: scaled}, policies, end)
+	if want := "monitor alarm web-high triggered scale-out policy (+1 task): simple scale-out step: +1 task"; !strings.Contains(a.Cause, want) {
+		t.Errorf("Cause %q lacks %q", a.Cause, want)
+	}
+	sched := base
+	sched.Trigger = Trigger{Source: SourceSchedule, Minute: changed.Truncate(time.Minute)}
+	sched.Alarms = &Alarms{Alarms: []scaling.AlarmReading{{Name: "web-high", State: scaling.StateOK}}}
+	if c := BuildActivity(RecordRequest{State: sched}, policies, end).Cause; c != "per-minute evaluation at 10:03Z; CloudWatch reports no alarm of the service in ALARM" {
+		t.Errorf("schedule cause = %q", c)
 	}
 }
 
-func TestNextStep(t *testing.T) {
-	start := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
-	now := start.Add(2 * time.Minute)
-	policy := scaling.Policy{Direction: scaling.Out, MinCapacity: 1, MaxCapacity: 10, PollIntervalSeconds: 15,
-		CooldownSeconds: 60, MaxSteps: 5, MaxDurationSeconds: 3600}
-	ok := activity.Activity{StatusCode: activity.StatusSuccessful, FromCount: 2, ToCount: 3}
-	state := func(mod func(*State)) State {
-		s := State{Input: Input{Policy: policy, Step: 1, ScaledSteps: 1}, Lease: &activity.Lease{Acquired: true},
-			Plan:   &scaling.Decision{Scale: true, From: 2, To: 3},
-			Update: &UpdateResult{DesiredCount: 3, UpdatedAt: now.Add(-20 * time.Second)}}
-		if mod != nil {
-			mod(&s)
+// TestRepeatKey: the same alarms held back for the same reasons at the same count repeat;
+// anything else is new.
+func TestRepeatKey(t *testing.T) {
+	ns := func(from int, reasons ...scaling.NotScaledReason) activity.Activity {
+		return activity.Activity{StatusCode: activity.StatusNotScaled, FromCount: from, NotScaledReasons: reasons}
+	}
+	atMax := scaling.NotScaledReason{Alarm: "cpu-high", Code: scaling.AlreadyAtMaxCapacity, Message: "desired count 20 is at the maximum 20"}
+	blocked := scaling.NotScaledReason{Alarm: "cpu-low", Code: scaling.ScaleInBlockedByScaleOutAlarm, Message: "x"}
+	base := RepeatKey(ns(20, atMax, blocked))
+	if base != "cpu-high:AlreadyAtMaxCapacity,cpu-low:ScaleInBlockedByScaleOutAlarm@20" {
+		t.Errorf("RepeatKey = %q", base)
+	}
+	reworded := atMax
+	reworded.Message = "another wording"
+	if k := RepeatKey(ns(20, blocked, reworded)); k != base {
+		t.Errorf("order or wording changed the key: %q vs %q", k, base)
+	}
+	for _, other := range []activity.Activity{ns(19, atMax, blocked), ns(20, atMax), {StatusCode: activity.StatusSuccessful}} {
+		if k := RepeatKey(other); k == base {
+			t.Errorf("%+v repeats %q", other, base)
 		}
-		return s
 	}
-	held := func(code string) func(*State) {
-		return func(s *State) {
-			s.Update = nil
-			s.Plan = &scaling.Decision{From: 3, To: 3, NotScaledReasons: []scaling.NotScaledReason{{Code: code}}}
-		}
-	}
-	notScaled := activity.Activity{StatusCode: StatusNotScaled, FromCount: 3, ToCount: 3}
-	tests := []struct {
-		name   string
-		act    activity.Activity
-		st     State
-		cont   bool
-		wait   int
-		scaled int
-		record bool
-	}{
-		{"after a successful step, wait out the cooldown", ok, state(nil), true, 40, 2, true},
-		{"at least one poll interval", ok, state(func(s *State) { s.Policy.CooldownSeconds = 0 }), true, 15, 2, true},
-		{"not after a failure", activity.Activity{StatusCode: activity.StatusFailed, ToCount: 3}, state(nil), false, 0, 1, true},
-		{"not at max", activity.Activity{StatusCode: activity.StatusSuccessful, ToCount: 10}, state(nil), false, 0, 2, true},
-		{"not at min when scaling in", activity.Activity{StatusCode: activity.StatusSuccessful, ToCount: 1},
-			state(func(s *State) { s.Policy.Direction = scaling.In }), false, 0, 2, true},
-		{"not past maxSteps (scaled steps only)", ok, state(func(s *State) { s.Step, s.ScaledSteps = 9, 4 }), false, 0, 5, true},
-		{"polls do not use up maxSteps", ok, state(func(s *State) { s.Step, s.ScaledSteps = 9, 1 }), true, 40, 2, true},
-		{"not past maxDurationSeconds", ok, state(func(s *State) { s.Policy.MaxDurationSeconds = 150 }), false, 0, 2, true},
-		{"keeps watching through a cooldown, unrecorded on re-evaluation", notScaled, state(held(scaling.CooldownActive)), true, 60, 1, false},
-		{"a breach below every step may pass", notScaled, state(held(scaling.AlreadyAtDesiredCapacity)), true, 60, 1, false},
-		{"the notification's own decision is recorded even when watching on", notScaled,
-			state(func(s *State) { held(scaling.CooldownActive)(s); s.Step = 0 }), true, 60, 1, true},
-		{"a bound ends it", notScaled, state(held(scaling.AlreadyAtMaxCapacity)), false, 0, 1, true},
-		{"a suspension ends it", notScaled, state(held(scaling.ScalingSuspended)), false, 0, 1, true},
-		{"watching ends with maxDurationSeconds", notScaled,
-			state(func(s *State) { held(scaling.CooldownActive)(s); s.Policy.MaxDurationSeconds = 150 }), false, 0, 1, true},
-		{"lease taken by another while watching: end quietly", notScaled,
-			state(func(s *State) { held(scaling.CooldownActive)(s); s.Lease = &activity.Lease{} }), false, 0, 1, false},
-		{"lease held by another at the notification: recorded", notScaled,
-			state(func(s *State) { held(scaling.CooldownActive)(s); s.Lease = &activity.Lease{}; s.Step = 0 }), false, 0, 1, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			n := nextStep(tt.act, tt.st, start, now)
-			if n.cont != tt.cont || n.wait != tt.wait || n.scaledSteps != tt.scaled || n.record != tt.record {
-				t.Errorf("nextStep = %+v; want cont %v, wait %ds, scaled %d, record %v", n, tt.cont, tt.wait, tt.scaled, tt.record)
-			}
-			// The lease goes back after every step it was held for; one not held is
-			// never released.
-			if wantRelease := tt.st.Lease.Acquired; n.release != wantRelease {
-				t.Errorf("release = %v, want %v", n.release, wantRelease)
-			}
-		})
+	if k := RepeatKey(activity.Activity{StatusCode: activity.StatusFailed}); k != "" {
+		t.Errorf("a failure has a repeat key %q", k)
 	}
 }

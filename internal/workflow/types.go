@@ -1,6 +1,14 @@
-// Package workflow holds the Lambda handlers of the Scale state machine's Task states and
-// the payloads they exchange. Each handler is a thin adapter: decode the state's input,
-// call the pure core (scaling, stability, the outcome below), call AWS, encode.
+// Package workflow holds what the Scale state machine's steps exchange and the pure rules
+// of one execution: the execution input, its name, each step's request, the whole state
+// the record step receives, and the activity that state amounts to. It imports no AWS
+// SDK; the step handlers (internal/steps/...) are thin adapters around it.
+//
+// One execution is one bounded episode for one service: take the service's lease, read
+// the truth (the service's alarms and their metrics from CloudWatch, the service from
+// ECS, cooldowns and suspensions from DynamoDB), plan across all the service's alarms,
+// update the desired count, wait until the service is stable, record. The next step is
+// the next execution's: the per-minute evaluation starts one for every service whose
+// alarm is still in ALARM.
 package workflow
 
 import (
@@ -12,36 +20,35 @@ import (
 	"github.com/stepscaler/stepscaler/internal/stability"
 )
 
-// Input is the execution input the starter builds: the alarm transition, the service it
-// scales and the policy in force when it fired.
+// Trigger sources.
+const (
+	// SourceNotification: the starter, on an alarm's SNS notification (the fast path).
+	SourceNotification = "notification"
+	// SourceSchedule: the per-minute evaluation, for a service with an alarm in ALARM.
+	SourceSchedule = "schedule"
+)
+
+// Input is an execution's input. It carries identifiers only: every step reads the
+// service's bounds and policies from the deployed configuration and the alarms' states
+// from CloudWatch, so an input cannot widen what an execution may do.
 type Input struct {
-	Alarm   Alarm              `json:"alarm"`
 	Service scaling.ServiceRef `json:"service"`
-	Policy  scaling.Policy     `json:"policy"`
-	// Step counts the steps this execution has taken: 0 for the one the notification
-	// asked for, then one more each time re-evaluation finds the alarm still in ALARM.
-	Step int `json:"step"`
-	// ScaledSteps counts the steps that changed desiredCount; maxSteps bounds it.
-	ScaledSteps int `json:"scaledSteps"`
+	Trigger Trigger            `json:"trigger"`
 }
 
-// Alarm is the part of the notification the workflow and the activity record use.
-type Alarm struct {
-	Name            string    `json:"name"`
-	ARN             string    `json:"arn,omitempty"`
-	Region          string    `json:"region,omitempty"`
-	AccountID       string    `json:"accountId,omitempty"`
-	NewState        string    `json:"newState"`
-	OldState        string    `json:"oldState,omitempty"`
-	Reason          string    `json:"reason,omitempty"`
-	StateChangeTime time.Time `json:"stateChangeTime"`
-	// Metric is the newest datapoint the notification quotes and the alarm's threshold;
-	// null when it quotes none (composite alarms, missing data). Always present in the
-	// input, so the state machine's paths to it resolve.
-	Metric *scaling.MetricValue `json:"metric"`
+// Trigger says what started an execution, for the audit trail. Nothing in it is acted on.
+type Trigger struct {
+	Source string `json:"source"`
+	// Minute is the evaluation minute the execution stands for; ExecutionName derives the
+	// execution's name from it.
+	Minute time.Time `json:"minute"`
+	// Alarm, StateChangeTime and MessageID identify the notification, for the starter.
+	Alarm           string     `json:"alarm,omitempty"`
+	StateChangeTime *time.Time `json:"stateChangeTime,omitempty"`
+	MessageID       string     `json:"messageId,omitempty"`
 }
 
-// Execution is the Context Object's execution, passed by the ASL to the steps that record.
+// Execution is the Context Object's execution, passed by the ASL to the steps that need it.
 type Execution struct {
 	Name      string    `json:"name"`
 	ID        string    `json:"id"`
@@ -51,30 +58,30 @@ type Execution struct {
 // LeaseRequest is the input of "Acquire scaling lease".
 type LeaseRequest struct {
 	Service   scaling.ServiceRef `json:"service"`
-	Policy    scaling.Policy     `json:"policy"`
 	Execution Execution          `json:"execution"`
 }
 
-// AlarmCheckRequest is the input of "Read alarm states".
-type AlarmCheckRequest struct {
-	AlarmName string   `json:"alarmName"`
-	OutAlarms []string `json:"outAlarms"`
-	Step      int      `json:"step"`
-	// NotificationMetric is the breach data the notification carried: the first step
-	// uses it, later steps read CloudWatch.
-	NotificationMetric *scaling.MetricValue `json:"notificationMetric"`
+// AlarmsRequest is the input of "Read alarms and metrics".
+type AlarmsRequest struct {
+	Service scaling.ServiceRef `json:"service"`
 }
 
-// AlarmState is the output of "Read alarm states".
-type AlarmState struct {
-	AlarmName string `json:"alarmName"`
-	State     string `json:"state"`
-	// InAlarm says whether to take a step: always for the first (the notification is
-	// the evidence), and for later ones only while CloudWatch reports ALARM.
-	InAlarm bool                 `json:"inAlarm"`
-	Metric  *scaling.MetricValue `json:"metric"`
-	// OutAlarmsInAlarm names the service's scale-out alarms that are in ALARM now.
-	OutAlarmsInAlarm []string `json:"outAlarmsInAlarm"`
+// Alarms is the output of "Read alarms and metrics": every alarm of the service as
+// CloudWatch reports it now, with its metric's value for the policies that size from it.
+type Alarms struct {
+	ReadAt time.Time              `json:"readAt"`
+	Alarms []scaling.AlarmReading `json:"alarms"`
+}
+
+// InAlarm names the alarms CloudWatch reported in ALARM.
+func (a Alarms) InAlarm() []string {
+	var names []string
+	for _, r := range a.Alarms {
+		if r.State == scaling.StateAlarm {
+			names = append(names, r.Name)
+		}
+	}
+	return names
 }
 
 // DescribeRequest is the input of "Describe ECS service".
@@ -84,68 +91,42 @@ type DescribeRequest struct {
 
 // PlanRequest is the input of "Plan scaling".
 type PlanRequest struct {
-	Policy     scaling.Policy   `json:"policy"`
-	Service    service.Snapshot `json:"service"`
-	Lease      activity.Lease   `json:"lease"`
-	Alarm      Alarm            `json:"alarm"`
-	AlarmState AlarmState       `json:"alarmState"`
-	Execution  Execution        `json:"execution"`
+	Service   scaling.ServiceRef `json:"service"`
+	Before    service.Snapshot   `json:"before"`
+	Lease     activity.Lease     `json:"lease"`
+	Alarms    Alarms             `json:"alarms"`
+	Execution Execution          `json:"execution"`
 }
 
 // UpdateRequest is the input of "Update desired count".
 type UpdateRequest struct {
-	Service      scaling.ServiceRef `json:"service"`
-	DesiredCount int                `json:"desiredCount"`
-	Policy       scaling.Policy     `json:"policy"`
-}
-
-// UpdateResult is the output of "Update desired count": what was set, when, and until
-// when the service has to become stable.
-type UpdateResult struct {
-	DesiredCount int       `json:"desiredCount"`
-	UpdatedAt    time.Time `json:"updatedAt"`
-	Deadline     time.Time `json:"deadline"`
+	Service scaling.ServiceRef `json:"service"`
+	Plan    scaling.Decision   `json:"plan"`
+	Before  service.Snapshot   `json:"before"`
 }
 
 // StabilityRequest is the input of "Check stability".
 type StabilityRequest struct {
-	Service      scaling.ServiceRef `json:"service"`
-	DesiredCount int                `json:"desiredCount"`
-	Since        time.Time          `json:"since"`
-	Deadline     time.Time          `json:"deadline"`
-}
-
-// StabilityResult is the output of "Check stability": the verdict and the counts it saw.
-type StabilityResult struct {
-	stability.Verdict
-	DesiredCount int `json:"desiredCount"`
-	RunningCount int `json:"runningCount"`
-	PendingCount int `json:"pendingCount"`
+	Service scaling.ServiceRef `json:"service"`
+	Watch   stability.Watch    `json:"watch"`
 }
 
 // State is the whole execution state as "Record outcome" and "Record failure" receive it:
 // the input plus whatever the steps that ran added.
 type State struct {
 	Input
-	Lease      *activity.Lease   `json:"lease,omitempty"`
-	AlarmState *AlarmState       `json:"alarmState,omitempty"`
-	Before     *service.Snapshot `json:"before,omitempty"`
-	Plan       *scaling.Decision `json:"plan,omitempty"`
-	Update     *UpdateResult     `json:"update,omitempty"`
-	Stability  *StabilityResult  `json:"stability,omitempty"`
-	Error      *StepError        `json:"error,omitempty"`
+	Lease  *activity.Lease   `json:"lease,omitempty"`
+	Alarms *Alarms           `json:"alarms,omitempty"`
+	Before *service.Snapshot `json:"before,omitempty"`
+	Plan   *scaling.Decision `json:"plan,omitempty"`
+	Watch  *stability.Watch  `json:"watch,omitempty"`
+	Error  *StepError        `json:"error,omitempty"`
 }
 
 // StepError is what a Catch puts at $.error: the error name and its cause.
 type StepError struct {
 	Error string `json:"Error"`
 	Cause string `json:"Cause"`
-}
-
-// ReleaseRequest is the input of "Release scaling lease".
-type ReleaseRequest struct {
-	Service   scaling.ServiceRef `json:"service"`
-	Execution Execution          `json:"execution"`
 }
 
 // RecordRequest is the input of "Record outcome" and "Record failure".
@@ -162,10 +143,8 @@ type Outcome struct {
 	StatusMessage string `json:"statusMessage"`
 	Failed        bool   `json:"failed"`
 	Error         string `json:"error,omitempty"`
-	// Continue asks the state machine to re-evaluate the alarm after WaitSeconds and,
-	// if it is still in ALARM, take step NextStep. The lease is kept while it does.
-	Continue    bool `json:"continue"`
-	NextStep    int  `json:"nextStep"`
-	ScaledSteps int  `json:"scaledSteps"`
-	WaitSeconds int  `json:"waitSeconds"`
+	// Repeated says the decision was the same not-scaled decision as the service's last
+	// recorded one, which the activity log keeps once (RepeatOf names it).
+	Repeated bool   `json:"repeated,omitempty"`
+	RepeatOf string `json:"repeatOf,omitempty"`
 }

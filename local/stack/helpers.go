@@ -2,18 +2,18 @@ package stack
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/stepscaler/stepscaler/internal/config"
+	"github.com/stepscaler/stepscaler/internal/scaling"
+	"github.com/stepscaler/stepscaler/internal/workflow"
 	"github.com/stepscaler/stepscaler/local/ecsemu"
 )
 
@@ -28,39 +28,33 @@ func (s *Stack) SeedServices(cfg *config.Config) error {
 	return nil
 }
 
-// DeliverSNS invokes the starter with an SNS event carrying the given alarm messages, as
-// SNS invokes a subscribed function.
-func (s *Stack) DeliverSNS(ctx context.Context, messages ...string) error {
-	ev := events.SNSEvent{}
-	for i, m := range messages {
-		ev.Records = append(ev.Records, events.SNSEventRecord{
-			EventSource: "aws:sns", EventVersion: "1.0",
-			EventSubscriptionArn: fmt.Sprintf("arn:aws:sns:%s:%s:stepscaler-alarms:local", Region, AccountID),
-			SNS: events.SNSEntity{
-				Type: "Notification", MessageID: fmt.Sprintf("local-%d-%d", time.Now().UnixNano(), i),
-				TopicArn:  fmt.Sprintf("arn:aws:sns:%s:%s:stepscaler-alarms", Region, AccountID),
-				Subject:   "ALARM",
-				Message:   m,
-				Timestamp: time.Now().UTC(),
-			},
-		})
-	}
-	payload, err := json.Marshal(ev)
-	if err != nil {
-		return err
-	}
-	s.mirrorNotifications(ctx, messages)
-	_, err = s.Invoke(ctx, "starter", payload)
-	return err
-}
-
 // Executions lists the state machine's executions, newest first.
 func (s *Stack) Executions(ctx context.Context) ([]sfntypes.ExecutionListItem, error) {
-	out, err := s.SFN.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(s.StateMachineARN)})
-	if err != nil {
-		return nil, fmt.Errorf("list executions: %w", err)
+	var all []sfntypes.ExecutionListItem
+	p := sfn.NewListExecutionsPaginator(s.SFN, &sfn.ListExecutionsInput{StateMachineArn: aws.String(s.StateMachineARN)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list executions: %w", err)
+		}
+		all = append(all, page.Executions...)
 	}
-	return out.Executions, nil
+	return all, nil
+}
+
+// ServiceExecutions lists one service's executions, newest first.
+func (s *Stack) ServiceExecutions(ctx context.Context, svc scaling.ServiceRef) ([]sfntypes.ExecutionListItem, error) {
+	all, err := s.Executions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var mine []sfntypes.ExecutionListItem
+	for _, e := range all {
+		if _, ok := workflow.OfService(aws.ToString(e.Name), svc); ok {
+			mine = append(mine, e)
+		}
+	}
+	return mine, nil
 }
 
 // ExecutionARN is the ARN of the execution with the given name.

@@ -2,8 +2,6 @@ package stack_test
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -12,43 +10,12 @@ import (
 
 	"github.com/stepscaler/stepscaler/internal/activity"
 	"github.com/stepscaler/stepscaler/internal/scaling"
-	"github.com/stepscaler/stepscaler/internal/workflow"
 	"github.com/stepscaler/stepscaler/local/ecsemu"
-	"github.com/stepscaler/stepscaler/local/stack"
 )
 
-// Scenarios of continuous re-evaluation and of the policy controls, on the local stack.
-// A test plays the load: it holds an alarm in ALARM through the local CloudWatch for as
-// long as the service has fewer tasks than the load needs.
-
-// steps returns an execution's activities, oldest first.
-func steps(t *testing.T, service, execution string) []activity.Activity {
-	t.Helper()
-	acts, err := st.Store.List(context.Background(), scaling.ServiceRef{Cluster: "test", Service: service}, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []activity.Activity
-	for i := len(acts) - 1; i >= 0; i-- {
-		if id := acts[i].ActivityID; id == execution || strings.HasPrefix(id, execution+"-step-") {
-			out = append(out, acts[i])
-		}
-	}
-	return out
-}
-
-func transitions(t *testing.T, execution string) int {
-	t.Helper()
-	events, err := st.History(context.Background(), st.ExecutionARN(execution))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return stack.StateTransitions(events)
-}
-
-func breachReason(value float64) string {
-	return fmt.Sprintf("Threshold Crossed: 1 out of the last 1 datapoints [%.1f (27/11/26 10:00:00)] was greater than or equal to the threshold (70.0) (minimum 1 datapoint for OK -> ALARM transition).", value)
-}
+// Scenarios of the policy controls on the local stack. A test plays the load: it holds an
+// alarm in ALARM through CloudWatch for as long as the service has fewer tasks than the
+// load needs, and runs the per-minute evaluation.
 
 // playLoad holds alarm in ALARM while the service runs fewer than needed tasks, and sets
 // it OK once it runs enough, until stop is closed.
@@ -65,10 +32,10 @@ func playLoad(t *testing.T, service, alarmName string, needed int, stop <-chan s
 				return
 			case <-time.After(10 * time.Millisecond):
 			}
-			v, _ := st.ECS.Service("test", service)
+			v, _ := st.ECS.Service(ref(service).Cluster, service)
 			state, reason := "ALARM", breachReason(95)
 			if v.RunningCount >= needed {
-				state, reason = "OK", "Threshold Crossed: 1 out of the last 1 datapoints [40.0 (27/11/26 10:00:00)] was not greater than or equal to the threshold (70.0)."
+				state, reason = "OK", okReason
 			}
 			if state != last {
 				if err := st.SetAlarmState(ctx, alarmName, state, reason); err != nil {
@@ -82,54 +49,28 @@ func playLoad(t *testing.T, service, alarmName string, needed int, stop <-chan s
 	return &wg
 }
 
-func counts(acts []activity.Activity) string {
-	var b strings.Builder
-	for i, a := range acts {
-		if i == 0 {
-			fmt.Fprintf(&b, "%d", a.FromCount)
-		}
-		fmt.Fprintf(&b, " → %d", a.ToCount)
-	}
-	return b.String()
-}
-
-func TestClimbsWhileInAlarmAndStopsAtMax(t *testing.T) {
-	skipShort(t)
-	createService(t, "climb", ecsemu.ServiceSpec{DesiredCount: 1})
-	deliver(t, alarmMessage("climb-high", "ALARM", t0)) // the alarm stays in ALARM
-	name := executionName("climb-high", t0)
-	if s := finish(t, name); s != sfntypes.ExecutionStatusSucceeded {
-		t.Fatalf("execution %s, want SUCCEEDED", s)
-	}
-	if d := desired(t, "climb"); d != 4 {
-		t.Errorf("desired %d, want the maximum 4", d)
-	}
-	acts := steps(t, "climb", name)
-	if got := counts(acts); got != "1 → 2 → 3 → 4" {
-		t.Errorf("steps %s, want 1 → 2 → 3 → 4", got)
-	}
-	for _, a := range acts {
-		if a.StatusCode != activity.StatusSuccessful {
-			t.Errorf("step %s: %s %s", a.ActivityID, a.StatusCode, a.StatusMessage)
-		}
-	}
-	t.Logf("desired counts %s in %d state transitions", counts(acts), transitions(t, name))
-}
-
 func TestClimbStopsWhenTheLoadIsServed(t *testing.T) {
 	skipShort(t)
 	createService(t, "load", ecsemu.ServiceSpec{DesiredCount: 1})
 	stop := make(chan struct{})
 	wg := playLoad(t, "load", "load-high", 3, stop)
 	defer func() { close(stop); wg.Wait() }()
-	name := fire(t, "load-high", t0, sfntypes.ExecutionStatusSucceeded)
+	t.Cleanup(func() { _ = st.SetAlarmStateQuietly(context.Background(), "load-high", "OK", okReason) })
+	for range 10 {
+		if v, _ := st.ECS.Service("test", "load"); v.RunningCount >= 3 {
+			break
+		}
+		evaluate(t, "load")
+	}
+	// One more minute: the alarm is OK, nothing starts.
+	evaluate(t, "load")
 	if d := desired(t, "load"); d != 3 {
 		t.Errorf("desired %d, want 3: what the load needs, short of the maximum 10", d)
 	}
-	if got := counts(steps(t, "load", name)); got != "1 → 2 → 3" {
+	if got := counts(activities(t, "load")); got != "1 → 2 → 3" {
 		t.Errorf("steps %s, want 1 → 2 → 3", got)
 	}
-	if s, _ := st.Store.State(context.Background(), scaling.ServiceRef{Cluster: "test", Service: "load"}); s.LeaseOwner != "" {
+	if s, _ := st.Store.State(context.Background(), ref("load")); s.LeaseOwner != "" {
 		t.Errorf("lease still held by %s after the alarm left ALARM", s.LeaseOwner)
 	}
 }
@@ -137,64 +78,65 @@ func TestClimbStopsWhenTheLoadIsServed(t *testing.T) {
 func TestScaleInDuringScaleOutCooldownDoesNothing(t *testing.T) {
 	skipShort(t)
 	createService(t, "cool-in", ecsemu.ServiceSpec{DesiredCount: 2})
-	fire(t, "cool-in-high", t0, sfntypes.ExecutionStatusSucceeded)
-	// The load drops at once: the scale-out alarm clears and the scale-in alarm fires,
-	// within the scale-out's cooldown.
-	if err := st.SetAlarmState(context.Background(), "cool-in-high", "OK", "Threshold Crossed: no longer breaching."); err != nil {
-		t.Fatal(err)
+	if _, status := fire(t, "cool-in-high", "cool-in"); status != sfntypes.ExecutionStatusSucceeded {
+		t.Fatalf("scale-out: %s", status)
 	}
-	at := t0.Add(time.Minute)
-	name := fire(t, "cool-in-low", at, sfntypes.ExecutionStatusSucceeded)
+	// The load drops at once: the scale-out alarm clears and the scale-in alarm fires,
+	// within the scale-out's cooldown (and within its minute: the evaluation takes it).
+	setAlarm(t, "cool-in-high", "OK")
+	setAlarmQuietly(t, "cool-in-low", "ALARM")
+	next := evaluate(t, "cool-in")
+	if len(next) != 1 {
+		t.Fatalf("evaluation started %v, want one execution", next)
+	}
 	if d := desired(t, "cool-in"); d != 3 {
 		t.Errorf("desired %d, want 3 (unchanged after the scale-out)", d)
 	}
-	a := recorded(t, "cool-in", name)
-	wantActivity(t, a, workflow.StatusNotScaled, 3, 3, scaling.CooldownActive)
+	wantActivity(t, recorded(t, "cool-in", next[0]), activity.StatusNotScaled, 3, 3, scaling.CooldownActive)
 }
 
+// A scale-out alarm in ALARM holds every scale-in back, even when it cannot scale out.
 func TestScaleInWaitsForScaleOutAlarms(t *testing.T) {
 	skipShort(t)
-	createService(t, "multi", ecsemu.ServiceSpec{DesiredCount: 3})
-	ctx := context.Background()
-	if err := st.SetAlarmState(ctx, "multi-latency-high", "ALARM", breachReason(95)); err != nil {
-		t.Fatal(err)
+	createService(t, "multi", ecsemu.ServiceSpec{DesiredCount: 5})
+	setAlarmQuietly(t, "multi-latency-high", "ALARM")
+	name, status := fire(t, "multi-cpu-low", "multi")
+	if status != sfntypes.ExecutionStatusSucceeded {
+		t.Fatalf("execution %s: %s", name, status)
 	}
-	name := fire(t, "multi-cpu-low", t0, sfntypes.ExecutionStatusSucceeded)
-	if d := desired(t, "multi"); d != 3 {
-		t.Errorf("desired %d, want 3: a scale-out alarm is in ALARM", d)
+	if d := desired(t, "multi"); d != 5 {
+		t.Errorf("desired %d, want 5: a scale-out alarm is in ALARM (at the maximum)", d)
 	}
-	wantActivity(t, recorded(t, "multi", name), workflow.StatusNotScaled, 3, 3, scaling.ScaleInBlockedByScaleOutAlarm)
+	wantActivity(t, recorded(t, "multi", name), activity.StatusNotScaled, 5, 5, scaling.ScaleInBlockedByScaleOutAlarm)
 
-	// With the scale-out alarm back to OK, the same scale-in goes ahead.
-	if err := st.SetAlarmState(ctx, "multi-latency-high", "OK", "Threshold Crossed: not breaching."); err != nil {
-		t.Fatal(err)
-	}
-	at := t0.Add(time.Minute)
-	fire(t, "multi-cpu-low", at, sfntypes.ExecutionStatusSucceeded)
-	if d := desired(t, "multi"); d != 2 {
-		t.Errorf("desired %d, want 2 once no scale-out alarm is in ALARM", d)
+	// With the scale-out alarm back to OK, the next minute's evaluation scales in.
+	setAlarm(t, "multi-latency-high", "OK")
+	next := evaluate(t, "multi")
+	if len(next) != 1 || desired(t, "multi") != 4 {
+		t.Errorf("evaluation started %v, desired %d; want one execution scaling in to 4", next, desired(t, "multi"))
 	}
 }
 
 func TestSuspendedScaleOutRecordsWhy(t *testing.T) {
 	skipShort(t)
 	createService(t, "suspended", ecsemu.ServiceSpec{DesiredCount: 1})
-	ref := scaling.ServiceRef{Cluster: "test", Service: "suspended"}
-	if err := st.Store.SetSuspended(context.Background(), ref, scaling.Out, true); err != nil {
+	if err := st.Store.SetSuspended(context.Background(), ref("suspended"), scaling.Out, true); err != nil {
 		t.Fatal(err)
 	}
-	name := fire(t, "suspended-high", t0, sfntypes.ExecutionStatusSucceeded)
+	name, status := fire(t, "suspended-high", "suspended")
+	if status != sfntypes.ExecutionStatusSucceeded {
+		t.Fatalf("execution %s: %s", name, status)
+	}
 	if d := desired(t, "suspended"); d != 1 {
 		t.Errorf("desired %d, want 1 while suspended", d)
 	}
-	wantActivity(t, recorded(t, "suspended", name), workflow.StatusNotScaled, 1, 1, scaling.ScalingSuspended)
+	wantActivity(t, recorded(t, "suspended", name), activity.StatusNotScaled, 1, 1, scaling.ScalingSuspended)
 
-	// Resumed at runtime, with no redeploy: the next alarm scales.
-	if err := st.Store.SetSuspended(context.Background(), ref, scaling.Out, false); err != nil {
+	// Resumed at runtime, with no redeploy: the next minute's evaluation scales.
+	if err := st.Store.SetSuspended(context.Background(), ref("suspended"), scaling.Out, false); err != nil {
 		t.Fatal(err)
 	}
-	at := t0.Add(time.Minute)
-	fire(t, "suspended-high", at, sfntypes.ExecutionStatusSucceeded)
+	evaluate(t, "suspended")
 	if d := desired(t, "suspended"); d != 2 {
 		t.Errorf("desired %d after resume, want 2", d)
 	}
@@ -204,7 +146,10 @@ func TestDryRunDecidesAndRecordsButChangesNothing(t *testing.T) {
 	skipShort(t)
 	createService(t, "dry", ecsemu.ServiceSpec{DesiredCount: 1})
 	updates := st.ECS.Calls("UpdateService")
-	name := fire(t, "dry-high", t0, sfntypes.ExecutionStatusSucceeded)
+	name, status := fire(t, "dry-high", "dry")
+	if status != sfntypes.ExecutionStatusSucceeded {
+		t.Fatalf("execution %s: %s", name, status)
+	}
 	if got := st.ECS.Calls("UpdateService"); got != updates {
 		t.Errorf("UpdateService called %d times in a dry run", got-updates)
 	}
@@ -212,33 +157,27 @@ func TestDryRunDecidesAndRecordsButChangesNothing(t *testing.T) {
 		t.Errorf("desired %d, want 1", d)
 	}
 	a := recorded(t, "dry", name)
-	if a.StatusCode != workflow.StatusDryRun || a.FromCount != 1 || a.ToCount != 3 {
+	if a.StatusCode != activity.StatusDryRun || a.FromCount != 1 || a.ToCount != 3 {
 		t.Errorf("activity %s from %d to %d (%s), want DryRun from 1 to 3", a.StatusCode, a.FromCount, a.ToCount, a.StatusMessage)
-	}
-	if n := len(steps(t, "dry", name)); n != 1 {
-		t.Errorf("%d steps recorded, want 1: a dry run does not loop", n)
 	}
 }
 
-// An alarm that stays in ALARM notifies once. A step held back by a cooldown must not end
-// the matter: the execution keeps reading the alarm and scales when the cooldown is over.
-func TestKeepsWatchingThroughACooldown(t *testing.T) {
+// A step held back by a cooldown is not lost: the alarm stays in ALARM, and the first
+// evaluation after the cooldown takes it.
+func TestScalesAgainOnceTheCooldownEnds(t *testing.T) {
 	skipShort(t)
 	createService(t, "patient", ecsemu.ServiceSpec{DesiredCount: 1, TaskStartDelay: -1})
-	fire(t, "patient-high", t0, sfntypes.ExecutionStatusSucceeded)
-	at := t0.Add(time.Minute) // within the 2 s cooldown of the first step
-	name := fire(t, "patient-high", at, sfntypes.ExecutionStatusSucceeded)
+	if _, status := fire(t, "patient-high", "patient"); status != sfntypes.ExecutionStatusSucceeded {
+		t.Fatalf("first step: %s", status)
+	}
+	held := evaluate(t, "patient") // within the 3 s cooldown
+	if len(held) != 1 {
+		t.Fatalf("evaluation started %v, want one execution", held)
+	}
+	wantActivity(t, recorded(t, "patient", held[0]), activity.StatusNotScaled, 2, 2, scaling.CooldownActive)
+	time.Sleep(3 * time.Second)
+	evaluate(t, "patient")
 	if d := desired(t, "patient"); d != 3 {
 		t.Errorf("desired %d, want 3: the held-back step taken once the cooldown ran out", d)
-	}
-	acts := steps(t, "patient", name)
-	if len(acts) != 2 || acts[0].StatusCode != workflow.StatusNotScaled || acts[1].StatusCode != activity.StatusSuccessful {
-		for _, a := range acts {
-			t.Logf("%s %s %s", a.ActivityID, a.StatusCode, a.StatusMessage)
-		}
-		t.Fatalf("want the notification's step recorded as not scaled (cooldown), then one successful step")
-	}
-	if acts[0].NotScaledReasons[0].Code != scaling.CooldownActive || acts[1].FromCount != 2 || acts[1].ToCount != 3 {
-		t.Errorf("steps: %+v / %+v", acts[0].NotScaledReasons, acts[1])
 	}
 }

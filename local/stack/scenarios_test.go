@@ -1,13 +1,7 @@
 package stack_test
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
-	"flag"
-	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,202 +12,26 @@ import (
 
 	"github.com/stepscaler/stepscaler/internal/activity"
 	"github.com/stepscaler/stepscaler/internal/scaling"
-	"github.com/stepscaler/stepscaler/internal/starter"
 	"github.com/stepscaler/stepscaler/internal/workflow"
 	"github.com/stepscaler/stepscaler/local/ecsemu"
-	"github.com/stepscaler/stepscaler/local/stack"
 )
-
-// These scenarios run the real statemachine/scale.asl.json on aws-local-stepfunctions, the
-// real bootstrap binaries under the Runtime Interface Emulator, the ECS emulator and
-// DynamoDB, and assert what an operator would check: the service's desiredCount, the
-// execution's status and the recorded activity. One stack serves them all; each scenario
-// has a service of its own.
-
-var st *stack.Stack
-
-func TestMain(m *testing.M) {
-	code, err := runWithStack(m)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "local stack:", err)
-		os.Exit(1)
-	}
-	os.Exit(code)
-}
-
-func runWithStack(m *testing.M) (int, error) {
-	flag.Parse()
-	if testing.Short() {
-		return m.Run(), nil
-	}
-	root, err := stack.FindRoot()
-	if err != nil {
-		return 0, err
-	}
-	logs, err := os.MkdirTemp("", "stepscaler-scenarios-")
-	if err != nil {
-		return 0, err
-	}
-	// Waits set to zero: the stabilization loop polls as fast as the functions answer.
-	wait := time.Duration(0)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	st, err = stack.Start(ctx, stack.Options{
-		Root: root, Config: filepath.Join(root, "local", "stack", "testdata", "scenarios.json"),
-		TaskStartDelay: 300 * time.Millisecond, WaitOverride: &wait, LogDir: logs, Throttled: true,
-	})
-	if err != nil {
-		return 0, err
-	}
-	defer st.Close()
-	code := m.Run()
-	if code != 0 {
-		fmt.Fprintln(os.Stderr, "component logs kept in", logs)
-	} else {
-		os.RemoveAll(logs)
-	}
-	return code, nil
-}
-
-var t0 = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
-
-// alarmMessage is a CloudWatch metric alarm notification as SNS carries it.
-func alarmMessage(name, state string, changed time.Time) string {
-	old := "OK"
-	if state == "OK" {
-		old = "ALARM"
-	}
-	m := map[string]any{
-		"AlarmName": name, "AlarmDescription": nil, "AWSAccountId": stack.AccountID,
-		"NewStateValue": state, "OldStateValue": old,
-		"NewStateReason":  "Threshold Crossed: 1 out of the last 1 datapoints [91.5 (27/11/26 09:59:00)] was greater than or equal to the threshold (70.0) (minimum 1 datapoint for OK -> ALARM transition).",
-		"StateChangeTime": changed.Format("2006-01-02T15:04:05.000-0700"),
-		"Region":          "US East (N. Virginia)",
-		"AlarmArn":        fmt.Sprintf("arn:aws:cloudwatch:%s:%s:alarm:%s", stack.Region, stack.AccountID, name),
-		"Trigger": map[string]any{
-			"MetricName": "CPUUtilization", "Namespace": "AWS/ECS", "StatisticType": "Statistic", "Statistic": "AVERAGE",
-			"Unit": nil, "Dimensions": []map[string]string{{"value": "test", "name": "ClusterName"}},
-			"Period": 60, "EvaluationPeriods": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
-			"Threshold": 70.0, "TreatMissingData": "missing", "EvaluateLowSampleCountPercentile": "",
-		},
-	}
-	b, _ := json.Marshal(m)
-	return string(b)
-}
-
-func executionName(alarmName string, changed time.Time) string {
-	return starter.ExecutionName(fmt.Sprintf("arn:aws:cloudwatch:%s:%s:alarm:%s", stack.Region, stack.AccountID, alarmName), changed)
-}
-
-func createService(t *testing.T, name string, spec ecsemu.ServiceSpec) {
-	t.Helper()
-	if err := st.ECS.CreateService("test", name, spec); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func deliver(t *testing.T, messages ...string) {
-	t.Helper()
-	if err := st.DeliverSNS(context.Background(), messages...); err != nil {
-		t.Fatalf("deliver: %v", err)
-	}
-}
-
-// fire delivers alarmName's transition to ALARM at at, waits for its execution to end,
-// checks its status and returns its name.
-func fire(t *testing.T, alarmName string, at time.Time, want sfntypes.ExecutionStatus) string {
-	t.Helper()
-	deliver(t, alarmMessage(alarmName, "ALARM", at))
-	name := executionName(alarmName, at)
-	if got := finish(t, name); got != want {
-		t.Fatalf("execution %s: %s, want %s", name, got, want)
-	}
-	return name
-}
-
-// finish waits for the named execution to end and returns its status.
-func finish(t *testing.T, name string) sfntypes.ExecutionStatus {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	out, err := st.WaitExecution(ctx, st.ExecutionARN(name), nil)
-	if err != nil {
-		t.Fatalf("execution %s: %v", name, err)
-	}
-	return out.Status
-}
-
-func desired(t *testing.T, name string) int {
-	t.Helper()
-	v, ok := st.ECS.Service("test", name)
-	if !ok {
-		t.Fatalf("service test/%s not in the emulator", name)
-	}
-	return v.DesiredCount
-}
-
-// recorded returns the activity an execution recorded.
-func recorded(t *testing.T, service, execution string) activity.Activity {
-	t.Helper()
-	acts, err := st.Store.List(context.Background(), scaling.ServiceRef{Cluster: "test", Service: service}, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, a := range acts {
-		if a.ActivityID == execution {
-			return a
-		}
-	}
-	t.Fatalf("no activity recorded for %s (have %d)", execution, len(acts))
-	return activity.Activity{}
-}
-
-func executionsNamed(t *testing.T, prefix string) []sfntypes.ExecutionListItem {
-	t.Helper()
-	all, err := st.Executions(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []sfntypes.ExecutionListItem
-	for _, e := range all {
-		if strings.HasPrefix(aws.ToString(e.Name), prefix) {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-func wantActivity(t *testing.T, a activity.Activity, code string, from, to int, reason string) {
-	t.Helper()
-	if a.StatusCode != code || a.FromCount != from || a.ToCount != to {
-		t.Errorf("activity = %s from %d to %d (%s), want %s from %d to %d", a.StatusCode, a.FromCount, a.ToCount, a.StatusMessage, code, from, to)
-	}
-	if reason != "" && (len(a.NotScaledReasons) == 0 || a.NotScaledReasons[0].Code != reason) {
-		t.Errorf("not-scaled reasons = %+v, want %s", a.NotScaledReasons, reason)
-	}
-	if a.ResourceID == "" || a.Cause == "" || a.StatusMessage == "" || a.EndTime.Before(a.StartTime) {
-		t.Errorf("incomplete activity record: %+v", a)
-	}
-}
-
-func skipShort(t *testing.T) {
-	if testing.Short() {
-		t.Skip("workflow scenarios need the local stack")
-	}
-}
 
 func TestScaleOutStabilizes(t *testing.T) {
 	skipShort(t)
 	createService(t, "scale-out", ecsemu.ServiceSpec{DesiredCount: 1})
-	name := fire(t, "scale-out-high", t0, sfntypes.ExecutionStatusSucceeded)
+	name, status := fire(t, "scale-out-high", "scale-out")
+	if status != sfntypes.ExecutionStatusSucceeded {
+		t.Fatalf("execution %s: %s", name, status)
+	}
 	v, _ := st.ECS.Service("test", "scale-out")
 	if v.DesiredCount != 2 || v.RunningCount != 2 || v.PendingCount != 0 {
 		t.Errorf("service desired %d running %d pending %d, want 2/2/0", v.DesiredCount, v.RunningCount, v.PendingCount)
 	}
 	a := recorded(t, "scale-out", name)
 	wantActivity(t, a, activity.StatusSuccessful, 1, 2, "")
-	if a.Description != "Setting desired count from 1 to 2." || !strings.Contains(a.Cause, "scale-out-high") {
-		t.Errorf("description %q, cause %q", a.Description, a.Cause)
+	if a.Description != "Setting desired count from 1 to 2." || a.Trigger != workflow.SourceNotification ||
+		!strings.Contains(a.Cause, "notification: alarm scale-out-high entered ALARM") || !strings.Contains(a.Cause, "CloudWatch reports scale-out-high in ALARM") {
+		t.Errorf("description %q, trigger %q, cause %q", a.Description, a.Trigger, a.Cause)
 	}
 	// The history shows the steps an operator expects, in order.
 	events, err := st.History(context.Background(), st.ExecutionARN(name))
@@ -229,7 +47,7 @@ func TestScaleOutStabilizes(t *testing.T) {
 		}
 	}
 	got := strings.Join(steps, " > ")
-	if !strings.HasPrefix(got, "Acquire scaling lease > Read alarm states > Describe ECS service > Plan scaling > Update desired count > Check stability") ||
+	if !strings.HasPrefix(got, "Acquire scaling lease > Read alarms and metrics > Describe ECS service > Plan scaling > Update desired count > Check stability") ||
 		!strings.HasSuffix(got, "Record outcome") {
 		t.Errorf("task states = %s", got)
 	}
@@ -238,21 +56,36 @@ func TestScaleOutStabilizes(t *testing.T) {
 func TestAlreadyAtMaxDoesNotUpdate(t *testing.T) {
 	skipShort(t)
 	createService(t, "at-max", ecsemu.ServiceSpec{DesiredCount: 2})
-	updates := st.ECS.Calls("UpdateService")
-	name := fire(t, "at-max-high", t0, sfntypes.ExecutionStatusSucceeded)
-	if got := st.ECS.Calls("UpdateService"); got != updates {
-		t.Errorf("UpdateService called %d times, want none", got-updates)
+	name, status := fire(t, "at-max-high", "at-max")
+	if status != sfntypes.ExecutionStatusSucceeded {
+		t.Fatalf("execution %s: %s", name, status)
 	}
 	if d := desired(t, "at-max"); d != 2 {
 		t.Errorf("desired %d, want 2", d)
 	}
-	wantActivity(t, recorded(t, "at-max", name), workflow.StatusNotScaled, 2, 2, scaling.AlreadyAtMaxCapacity)
+	wantActivity(t, recorded(t, "at-max", name), activity.StatusNotScaled, 2, 2, scaling.AlreadyAtMaxCapacity)
+	// The evaluation takes the same decision every minute the alarm stays in ALARM; the
+	// activity log keeps it once.
+	again := evaluate(t, "at-max")
+	if len(again) != 1 {
+		t.Fatalf("evaluation started %v for at-max, want one execution", again)
+	}
+	out := describe(t, again[0])
+	if !strings.Contains(aws.ToString(out.Output), `"repeated":true`) || !strings.Contains(aws.ToString(out.Output), `"repeatOf":"`+name+`"`) {
+		t.Errorf("second decision's outcome = %s, want a repeat of %s", aws.ToString(out.Output), name)
+	}
+	if n := len(activities(t, "at-max")); n != 1 {
+		t.Errorf("%d activities, want the one", n)
+	}
 }
 
 func TestScaleInDownToMin(t *testing.T) {
 	skipShort(t)
 	createService(t, "scale-in", ecsemu.ServiceSpec{DesiredCount: 3})
-	name := fire(t, "scale-in-low", t0, sfntypes.ExecutionStatusSucceeded)
+	name, status := fire(t, "scale-in-low", "scale-in")
+	if status != sfntypes.ExecutionStatusSucceeded {
+		t.Fatalf("execution %s: %s", name, status)
+	}
 	if d := desired(t, "scale-in"); d != 1 {
 		t.Errorf("desired %d, want the minimum 1", d)
 	}
@@ -262,24 +95,31 @@ func TestScaleInDownToMin(t *testing.T) {
 func TestCooldownBlocksTheNextStep(t *testing.T) {
 	skipShort(t)
 	createService(t, "cooldown", ecsemu.ServiceSpec{DesiredCount: 1})
-	first, second := t0, t0.Add(2*time.Minute)
-	fire(t, "cooldown-high", first, sfntypes.ExecutionStatusSucceeded)
-	name := fire(t, "cooldown-high", second, sfntypes.ExecutionStatusSucceeded)
-	if d := desired(t, "cooldown"); d != 2 {
-		t.Errorf("desired %d, want 2 (one step, then cooldown)", d)
+	if _, status := fire(t, "cooldown-high", "cooldown"); status != sfntypes.ExecutionStatusSucceeded {
+		t.Fatalf("first execution: %s", status)
 	}
-	wantActivity(t, recorded(t, "cooldown", name), workflow.StatusNotScaled, 2, 2, scaling.CooldownActive)
+	next := evaluate(t, "cooldown")
+	if len(next) != 1 {
+		t.Fatalf("evaluation started %v, want one execution", next)
+	}
+	if d := desired(t, "cooldown"); d != 2 {
+		t.Errorf("desired %d, want 2 (one step, then the hour-long cooldown)", d)
+	}
+	wantActivity(t, recorded(t, "cooldown", next[0]), activity.StatusNotScaled, 2, 2, scaling.CooldownActive)
 }
 
 func TestServiceNotFoundIsRecordedAsFailed(t *testing.T) {
 	skipShort(t)
-	name := fire(t, "not-found-high", t0, sfntypes.ExecutionStatusFailed)
+	name, status := fire(t, "not-found-high", "not-found")
+	if status != sfntypes.ExecutionStatusFailed {
+		t.Fatalf("execution %s: %s, want FAILED", name, status)
+	}
 	a := recorded(t, "not-found", name)
 	if a.StatusCode != activity.StatusFailed || !strings.Contains(a.StatusMessage, "ServiceNotFoundError") {
 		t.Errorf("activity %s: %s, want Failed naming ServiceNotFoundError", a.StatusCode, a.StatusMessage)
 	}
 	// The lease is released: the service is not blocked for the next alarm.
-	if s, err := st.Store.State(context.Background(), scaling.ServiceRef{Cluster: "test", Service: "not-found"}); err != nil || s.LeaseOwner != "" {
+	if s, err := st.Store.State(context.Background(), ref("not-found")); err != nil || s.LeaseOwner != "" {
 		t.Errorf("lease after failure = %+v, %v; want released", s, err)
 	}
 }
@@ -295,34 +135,50 @@ func TestFailedRolloutEndsFailed(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	name := fire(t, "rollout-fails-high", t0, sfntypes.ExecutionStatusFailed)
+	name, status := fire(t, "rollout-fails-high", "rollout-fails")
+	if status != sfntypes.ExecutionStatusFailed {
+		t.Fatalf("execution %s: %s, want FAILED", name, status)
+	}
 	wantActivity(t, recorded(t, "rollout-fails", name), activity.StatusFailed, 1, 2, "")
 }
 
 func TestNeverStabilizesEndsUnfulfilled(t *testing.T) {
 	skipShort(t)
 	createService(t, "never-stable", ecsemu.ServiceSpec{DesiredCount: 1, TaskStartDelay: time.Hour})
-	deliver(t, alarmMessage("never-stable-high", "ALARM", t0))
-	name := executionName("never-stable-high", t0)
-	ctx := context.Background()
-	out, err := st.WaitExecution(ctx, st.ExecutionARN(name), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if out.Status != sfntypes.ExecutionStatusFailed || aws.ToString(out.Error) != workflow.ErrScalingUnfulfilled {
-		t.Fatalf("execution %s (%s), want FAILED with %s", out.Status, aws.ToString(out.Error), workflow.ErrScalingUnfulfilled)
+	name, status := fire(t, "never-stable-high", "never-stable")
+	out := describe(t, name)
+	if status != sfntypes.ExecutionStatusFailed || aws.ToString(out.Error) != workflow.ErrScalingUnfulfilled {
+		t.Fatalf("execution %s (%s), want FAILED with %s", status, aws.ToString(out.Error), workflow.ErrScalingUnfulfilled)
 	}
 	wantActivity(t, recorded(t, "never-stable", name), activity.StatusUnfulfilled, 1, 2, "")
 }
 
+// TestECSThrottlingIsRetried: the SDK's own retries are off in this stack, so the two
+// throttled UpdateService calls are retried by the state machine's TransientError rule.
 func TestECSThrottlingIsRetried(t *testing.T) {
 	skipShort(t)
 	createService(t, "throttled", ecsemu.ServiceSpec{DesiredCount: 1})
 	updates := st.ECS.Calls("UpdateService")
 	st.ECS.InjectFault(ecsemu.Fault{Operation: "UpdateService", Error: ecsemu.Throttling, Times: 2})
-	name := fire(t, "throttled-high", t0, sfntypes.ExecutionStatusSucceeded)
+	name, status := fire(t, "throttled-high", "throttled")
+	if status != sfntypes.ExecutionStatusSucceeded {
+		t.Fatalf("execution %s: %s", name, status)
+	}
 	if got := st.ECS.Calls("UpdateService") - updates; got != 3 {
 		t.Errorf("UpdateService received %d times, want 3 (two throttled, one retried)", got)
+	}
+	events, err := st.History(context.Background(), st.ExecutionARN(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := 0
+	for _, e := range events {
+		if d := e.LambdaFunctionFailedEventDetails; d != nil && aws.ToString(d.Error) == "TransientError" {
+			failed++
+		}
+	}
+	if failed != 2 {
+		t.Errorf("%d TransientError failures in the history, want 2 retried by the state machine", failed)
 	}
 	if d := desired(t, "throttled"); d != 2 {
 		t.Errorf("desired %d, want 2", d)
@@ -333,60 +189,75 @@ func TestECSThrottlingIsRetried(t *testing.T) {
 func TestDuplicateDeliveryStartsOneExecution(t *testing.T) {
 	skipShort(t)
 	createService(t, "duplicate", ecsemu.ServiceSpec{DesiredCount: 1})
-	msg := alarmMessage("duplicate-high", "ALARM", t0)
-	deliver(t, msg)
-	deliver(t, msg) // while the first runs: same name, same input
-	name := executionName("duplicate-high", t0)
+	setAlarmQuietly(t, "duplicate-high", "ALARM")
+	at := time.Now().UTC()
+	msg := alarmMessage("duplicate-high", "ALARM", at)
+	ctx := context.Background()
+	for range 2 { // SNS delivers at least once
+		if err := st.DeliverSNS(ctx, msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	name := workflow.ExecutionName(ref("duplicate"), at)
 	if s := finish(t, name); s != sfntypes.ExecutionStatusSucceeded {
 		t.Fatalf("execution %s", s)
 	}
-	deliver(t, msg) // after it ended: ExecutionAlreadyExists
-	if n := len(executionsNamed(t, "duplicate-high")); n != 1 {
-		t.Errorf("%d executions, want 1", n)
+	if err := st.DeliverSNS(ctx, msg); err != nil { // after it ended: ExecutionAlreadyExists
+		t.Fatal(err)
+	}
+	execs, err := st.ServiceExecutions(ctx, ref("duplicate"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(execs) != 1 {
+		t.Errorf("%d executions, want 1", len(execs))
 	}
 	if d := desired(t, "duplicate"); d != 2 {
 		t.Errorf("desired %d, want 2 (scaled once)", d)
 	}
-	if !starterLogged(t, "duplicate notification", "duplicate-high") {
+	if !logged(t, "starter", "duplicate notification", "duplicate-high") {
 		t.Error("starter did not log the duplicate")
 	}
 }
 
+// Two alarms of one service in ALARM in the same minute start one execution, which
+// plans across both: the larger step wins, as in Application Auto Scaling.
 func TestTwoAlarmsAtOnceScaleOnce(t *testing.T) {
 	skipShort(t)
 	createService(t, "contended", ecsemu.ServiceSpec{DesiredCount: 1})
-	deliver(t, alarmMessage("contended-cpu-high", "ALARM", t0), alarmMessage("contended-latency-high", "ALARM", t0))
-	a, b := executionName("contended-cpu-high", t0), executionName("contended-latency-high", t0)
-	if s := finish(t, a); s != sfntypes.ExecutionStatusSucceeded {
-		t.Fatalf("first execution %s", s)
+	setAlarmQuietly(t, "contended-cpu-high", "ALARM")
+	setAlarmQuietly(t, "contended-latency-high", "ALARM")
+	at := time.Now().UTC()
+	if err := st.DeliverSNS(context.Background(), alarmMessage("contended-cpu-high", "ALARM", at), alarmMessage("contended-latency-high", "ALARM", at)); err != nil {
+		t.Fatal(err)
 	}
-	if s := finish(t, b); s != sfntypes.ExecutionStatusSucceeded {
-		t.Fatalf("second execution %s", s)
+	name := workflow.ExecutionName(ref("contended"), at)
+	if s := finish(t, name); s != sfntypes.ExecutionStatusSucceeded {
+		t.Fatalf("execution %s", s)
 	}
-	if d := desired(t, "contended"); d != 2 {
-		t.Errorf("desired %d, want 2: one scaling", d)
+	// +1 (cpu) and +3 (latency) from 1: the largest capacity, 4.
+	if d := desired(t, "contended"); d != 4 {
+		t.Errorf("desired %d, want 4: one scaling, by the larger step", d)
 	}
-	codes := map[string]activity.Activity{}
-	for _, n := range []string{a, b} {
-		act := recorded(t, "contended", n)
-		codes[act.StatusCode] = act
+	a := recorded(t, "contended", name)
+	wantActivity(t, a, activity.StatusSuccessful, 1, 4, "")
+	if a.AlarmName != "contended-latency-high" || !strings.Contains(a.Cause, "contended-cpu-high, contended-latency-high in ALARM") {
+		t.Errorf("alarm %q, cause %q", a.AlarmName, a.Cause)
 	}
-	if _, ok := codes[activity.StatusSuccessful]; !ok {
-		t.Errorf("no successful scaling among %v", codes)
-	}
-	ns, ok := codes[workflow.StatusNotScaled]
-	if !ok || len(ns.NotScaledReasons) == 0 || ns.NotScaledReasons[0].Code != scaling.ScalingInProgress {
-		t.Errorf("the other alarm was not recorded as not scaled (ScalingInProgress): %v", codes)
+	if execs, _ := st.ServiceExecutions(context.Background(), ref("contended")); len(execs) != 1 {
+		t.Errorf("%d executions, want 1", len(execs))
 	}
 }
 
 func TestOKNotificationStartsNothing(t *testing.T) {
 	skipShort(t)
-	deliver(t, alarmMessage("quiet-high", "OK", t0))
-	if n := len(executionsNamed(t, "quiet-high")); n != 0 {
-		t.Errorf("%d executions for an OK notification, want 0", n)
+	if err := st.DeliverSNS(context.Background(), alarmMessage("quiet-high", "OK", time.Now())); err != nil {
+		t.Fatal(err)
 	}
-	if !starterLogged(t, "not an ALARM transition", "quiet-high") {
+	if execs, _ := st.ServiceExecutions(context.Background(), ref("quiet")); len(execs) != 0 {
+		t.Errorf("%d executions for an OK notification, want 0", len(execs))
+	}
+	if !logged(t, "starter", "not an ALARM transition", "quiet-high") {
 		t.Error("starter did not log the ignored notification")
 	}
 }
@@ -397,8 +268,10 @@ func TestMalformedAndUnknownStartNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deliver(t, `{"AlarmName": "x", "NewStateValue": "ALARM", "StateChangeTime": "yesterday"`)
-	deliver(t, alarmMessage("nobody-configured-this", "ALARM", t0))
+	if err := st.DeliverSNS(context.Background(), `{"AlarmName": "x", "NewStateValue": "ALARM", "StateChangeTime": "yesterday"`,
+		alarmMessage("nobody-configured-this", "ALARM", time.Now())); err != nil {
+		t.Fatal(err)
+	}
 	after, err := st.Executions(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -406,41 +279,18 @@ func TestMalformedAndUnknownStartNothing(t *testing.T) {
 	if len(after) != len(before) {
 		t.Errorf("%d executions started, want 0", len(after)-len(before))
 	}
-	if !starterLogged(t, "malformed alarm notification", "") {
+	if !logged(t, "starter", "malformed alarm notification", "") {
 		t.Error("no error line for the malformed notification")
 	}
-	if !starterLogged(t, "unknown alarm", "nobody-configured-this") {
+	if !logged(t, "starter", "unknown alarm", "nobody-configured-this") {
 		t.Error("no error line for the unknown alarm")
 	}
 }
 
-// starterLogged reports whether the starter wrote a JSON log line with msg containing
-// want (and, if given, naming alarm).
-func starterLogged(t *testing.T, want, alarmName string) bool {
-	t.Helper()
-	f, err := os.Open(st.FunctionLog("starter"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		var line map[string]any
-		if json.Unmarshal(sc.Bytes(), &line) != nil {
-			continue
-		}
-		msg, _ := line["msg"].(string)
-		if strings.Contains(msg, want) && (alarmName == "" || line["alarm"] == alarmName) {
-			return true
-		}
-	}
-	return false
-}
-
 // BenchmarkScaleOutExecution measures one scale-out execution through the local stack,
-// from the SNS delivery to the starter until the execution has succeeded, with waits set
-// to zero and tasks starting at once: the workflow's own overhead (state transitions,
-// Lambda invocations through the emulator, DynamoDB and ECS calls).
+// from the SNS delivery to the starter until the execution has succeeded, with tasks
+// starting at once: the workflow's own overhead (state transitions, Lambda invocations
+// through the emulator, CloudWatch, DynamoDB and ECS calls, the 200 ms wait override).
 func BenchmarkScaleOutExecution(b *testing.B) {
 	if st == nil {
 		b.Skip("needs the local stack")
@@ -449,13 +299,17 @@ func BenchmarkScaleOutExecution(b *testing.B) {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	at := t0
+	if err := st.SetAlarmStateQuietly(ctx, "bench-high", "ALARM", breachReason(95)); err != nil {
+		b.Fatal(err)
+	}
+	defer st.SetAlarmStateQuietly(ctx, "bench-high", "OK", okReason)
+	at := time.Now().UTC().Add(-30 * 24 * time.Hour) // minutes no other execution of bench uses
 	for i := 0; b.Loop(); i++ {
 		at = at.Add(time.Minute)
 		if err := st.DeliverSNS(ctx, alarmMessage("bench-high", "ALARM", at)); err != nil {
 			b.Fatal(err)
 		}
-		out, err := st.WaitExecution(ctx, st.ExecutionARN(executionName("bench-high", at)), nil)
+		out, err := st.WaitExecution(ctx, st.ExecutionARN(workflow.ExecutionName(ref("bench"), at)), nil)
 		if err != nil || out.Status != sfntypes.ExecutionStatusSucceeded {
 			b.Fatalf("execution %d: %v %v", i, err, out)
 		}

@@ -1,16 +1,20 @@
-// Package stack runs Stepscaler offline, on loopback: the ECS emulator, DynamoDB and CloudWatch
-// (kumo, in process), the Step Functions endpoint running the real statemachine/scale.asl.json, and
-// every function's real bootstrap under the Lambda Runtime Interface Emulator, pointed at
-// the local servers only through the SDK's standard AWS_ENDPOINT_URL_* variables.
+// Package stack runs Stepscaler offline, on loopback: the ECS and CloudWatch emulators,
+// DynamoDB (kumo, in process), the Step Functions endpoint running the real
+// statemachine/scale.asl.json, every function's real bootstrap under the Lambda Runtime
+// Interface Emulator, pointed at the local servers only through the SDK's standard
+// AWS_ENDPOINT_URL_* variables, and the two triggers: the alarms' notifications delivered to
+// the starter as SNS delivers them, and the per-minute schedule that invokes the evaluation.
 package stack
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -28,8 +32,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/sivchari/kumo"
 
-	"github.com/stepscaler/stepscaler/internal/activity"
 	"github.com/stepscaler/stepscaler/internal/config"
+	"github.com/stepscaler/stepscaler/internal/store"
+	"github.com/stepscaler/stepscaler/local/cwemu"
 	"github.com/stepscaler/stepscaler/local/ecsemu"
 	"github.com/stepscaler/stepscaler/local/sfnlocal"
 )
@@ -51,10 +56,24 @@ type Options struct {
 	TaskStartDelay time.Duration
 	// WaitOverride replaces every Wait state's duration (nil: the real waits).
 	WaitOverride *time.Duration
+	// RetryOverride replaces every Retry interval of the state machine (nil: the real ones).
+	RetryOverride *time.Duration
+	// SchedulerDelay is how long the ECS emulator's scheduler takes to act on a change
+	// (0: its default).
+	SchedulerDelay time.Duration
+	// SDKMaxAttempts, when positive, sets the functions' AWS_MAX_ATTEMPTS: 1 turns the
+	// SDK's own retries off, so the state machine's Retry rules are what retries.
+	SDKMaxAttempts int
 	// Throttled keeps the ECS emulator's documented token buckets on.
 	Throttled bool
 	// LogDir receives one log file per component (functions' JSON lines included).
 	LogDir string
+	// EvaluateEvery runs the per-minute evaluation in the background this often, in real
+	// time: a fast clock, each run standing for the next minute. Zero: only when Evaluate
+	// is called.
+	EvaluateEvery time.Duration
+	// StartsPerSecond paces the evaluation's starts (0: the function's default).
+	StartsPerSecond float64
 	// Progress reports slow steps; nil is silent.
 	Progress func(format string, args ...any)
 }
@@ -62,10 +81,11 @@ type Options struct {
 // Stack is a running local Stepscaler.
 type Stack struct {
 	ECS        *ecsemu.Emulator
+	CW         *cwemu.Emulator
 	SFN        *sfn.Client
 	CloudWatch *cloudwatch.Client
 	DynamoDB   *dynamodb.Client
-	Store      *activity.Store
+	Store      *store.Store
 	// StateMachineARN is the Scale state machine's ARN on the local endpoint.
 	StateMachineARN string
 
@@ -74,13 +94,18 @@ type Stack struct {
 	sfnServer *sfnlocal.Server
 	functions map[string]*function
 	logs      []*os.File
+	sns       *snsDelivery
+	schedule  *schedule
+	log       *slog.Logger // the stack's own log: deliveries and scheduled runs
 }
 
 type function struct {
-	name string
-	url  string // RIE's invoke endpoint base
-	cmd  *exec.Cmd
-	log  string
+	name    string
+	url     string // RIE's invoke endpoint base
+	apiAddr string // RIE's runtime API, which the bootstrap polls
+	cmd     *exec.Cmd
+	exited  chan struct{} // closed when the emulator's process has ended
+	log     string
 }
 
 // Start builds the functions and starts every component. On error it stops what it
@@ -102,6 +127,11 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		}
 	}()
 
+	stackLog, err := s.logFile("stack")
+	if err != nil {
+		return nil, err
+	}
+	s.log = jsonLogger(stackLog)
 	rie, err := ensureRIE(ctx, o.Root, o.Progress)
 	if err != nil {
 		return nil, err
@@ -115,13 +145,13 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		return nil, err
 	}
 
-	o.Progress("starting the ECS emulator, DynamoDB and CloudWatch")
+	o.Progress("starting the ECS and CloudWatch emulators and DynamoDB")
 	ecsLog, err := s.logFile("ecs")
 	if err != nil {
 		return nil, err
 	}
 	if s.ECS, err = ecsemu.Start(ecsemu.Options{
-		Region: Region, AccountID: AccountID, TaskStartDelay: o.TaskStartDelay,
+		Region: Region, AccountID: AccountID, TaskStartDelay: o.TaskStartDelay, SchedulerDelay: o.SchedulerDelay,
 		Unthrottled: !o.Throttled, Logger: jsonLogger(ecsLog),
 	}); err != nil {
 		return nil, fmt.Errorf("start ECS emulator: %w", err)
@@ -131,11 +161,19 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	s.DynamoDB = dynamodb.New(dynamodb.Options{Region: Region, BaseEndpoint: aws.String(s.kumo.URL), Credentials: creds})
 	// kumo keeps tables process-wide: a second stack in one process gets its own table.
 	table := fmt.Sprintf("%s-%d", Table, time.Now().UnixNano())
-	if err := activity.CreateTable(ctx, s.DynamoDB, table); err != nil {
+	if err := store.CreateTable(ctx, s.DynamoDB, table); err != nil {
 		return nil, err
 	}
-	s.Store = activity.New(s.DynamoDB, table)
-	s.CloudWatch = cloudwatch.New(cloudwatch.Options{Region: Region, BaseEndpoint: aws.String(s.kumo.URL), Credentials: creds})
+	s.Store = store.New(s.DynamoDB, table)
+	cwLog, err := s.logFile("cloudwatch")
+	if err != nil {
+		return nil, err
+	}
+	s.sns = &snsDelivery{stack: s}
+	if s.CW, err = cwemu.Start(cwemu.Options{Region: Region, AccountID: AccountID, Publish: s.sns.publish, Logger: jsonLogger(cwLog)}); err != nil {
+		return nil, fmt.Errorf("start CloudWatch emulator: %w", err)
+	}
+	s.CloudWatch = cloudwatch.New(cloudwatch.Options{Region: Region, BaseEndpoint: aws.String(s.CW.URL()), Credentials: creds})
 	cfg, err := config.Load(o.Config)
 	if err != nil {
 		return nil, err
@@ -145,14 +183,14 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	}
 
 	// Ports first: the Step Functions endpoint needs the functions' addresses and the
-	// starter needs the endpoint's.
+	// starter needs the endpoint's. All are taken at once, so no two are the same.
+	addrs, err := freeAddrs(2*len(names) + 1)
+	if err != nil {
+		return nil, err
+	}
 	lambdas, subs := map[string]string{}, map[string]string{}
-	for _, n := range names {
-		addr, err := freeAddr()
-		if err != nil {
-			return nil, err
-		}
-		f := &function{name: n, url: "http://" + addr}
+	for i, n := range names {
+		f := &function{name: n, url: "http://" + addrs[2*i], apiAddr: addrs[2*i+1]}
 		s.functions[n] = f
 		arn := fmt.Sprintf("arn:aws:lambda:%s:%s:function:stepscaler-%s", Region, AccountID, n)
 		lambdas[arn] = f.url
@@ -163,9 +201,11 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
+	_, sfnPort, _ := net.SplitHostPort(addrs[len(addrs)-1])
+	port, _ := strconv.Atoi(sfnPort)
 	if s.sfnServer, err = sfnlocal.Start(ctx, sfnlocal.Options{
 		Definition:    filepath.Join(o.Root, "statemachine", "scale.asl.json"),
-		Substitutions: subs, Lambdas: lambdas, WaitOverride: o.WaitOverride,
+		Substitutions: subs, Lambdas: lambdas, WaitOverride: o.WaitOverride, RetryOverride: o.RetryOverride, Port: port,
 		Region: Region, Account: AccountID, Name: "Scale", Root: o.Root, Log: sfnLog,
 	}); err != nil {
 		return nil, fmt.Errorf("start Step Functions endpoint: %w", err)
@@ -181,9 +221,13 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		}
 	}
 	for _, n := range names {
-		if err := waitListening(ctx, s.functions[n].url, 10*time.Second); err != nil {
+		if err := s.functions[n].waitListening(ctx, 10*time.Second); err != nil {
 			return nil, fmt.Errorf("function %s: %w (see %s)", n, err, s.functions[n].log)
 		}
+	}
+	s.schedule = newSchedule(s)
+	if o.EvaluateEvery > 0 {
+		s.schedule.run(o.EvaluateEvery)
 	}
 	return s, nil
 }
@@ -192,7 +236,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 // caller's own AWS profile and credentials are left out, so nothing can reach AWS.
 func (s *Stack) functionEnv(table string) []string {
 	config, _ := filepath.Abs(s.opts.Config)
-	return []string{
+	env := []string{
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + os.TempDir(),
 		"AWS_REGION=" + Region,
@@ -203,20 +247,21 @@ func (s *Stack) functionEnv(table string) []string {
 		"AWS_SHARED_CREDENTIALS_FILE=" + os.DevNull,
 		"AWS_ENDPOINT_URL_ECS=" + s.ECS.URL(),
 		"AWS_ENDPOINT_URL_DYNAMODB=" + s.kumo.URL,
-		"AWS_ENDPOINT_URL_CLOUDWATCH=" + s.kumo.URL,
+		"AWS_ENDPOINT_URL_CLOUDWATCH=" + s.CW.URL(),
 		"AWS_ENDPOINT_URL_SFN=" + s.sfnServer.URL(),
 		"STEPSCALER_TABLE=" + table,
 		"STATE_MACHINE_ARN=" + s.StateMachineARN,
 		"STEPSCALER_CONFIG=" + config,
 		"ACTIVITY_RETENTION_DAYS=42",
+		fmt.Sprintf("STARTS_PER_SECOND=%g", cmp.Or(s.opts.StartsPerSecond, 5)),
 	}
+	if s.opts.SDKMaxAttempts > 0 {
+		env = append(env, fmt.Sprintf("AWS_MAX_ATTEMPTS=%d", s.opts.SDKMaxAttempts))
+	}
+	return env
 }
 
 func (s *Stack) startFunction(ctx context.Context, rie string, f *function, env []string) error {
-	apiAddr, err := freeAddr()
-	if err != nil {
-		return err
-	}
 	logFile, err := s.logFile("function-" + f.name)
 	if err != nil {
 		return err
@@ -225,7 +270,7 @@ func (s *Stack) startFunction(ctx context.Context, rie string, f *function, env 
 	bootstrap := filepath.Join(s.opts.Root, "build", "local", "functions", f.name, "bootstrap")
 	f.cmd = exec.Command(rie,
 		"--runtime-interface-emulator-address", f.url[len("http://"):],
-		"--runtime-api-address", apiAddr,
+		"--runtime-api-address", f.apiAddr,
 		"--log-level", "error",
 		bootstrap)
 	f.cmd.Dir = filepath.Dir(bootstrap)
@@ -236,6 +281,8 @@ func (s *Stack) startFunction(ctx context.Context, rie string, f *function, env 
 	if err := f.cmd.Start(); err != nil {
 		return fmt.Errorf("start %s under RIE: %w", f.name, err)
 	}
+	f.exited = make(chan struct{})
+	go func() { _ = f.cmd.Wait(); close(f.exited) }()
 	return nil
 }
 
@@ -289,18 +336,22 @@ func (s *Stack) FunctionLog(name string) string {
 // Close stops everything Start started.
 func (s *Stack) Close() error {
 	var errs []error
+	if s.schedule != nil {
+		s.schedule.stop()
+	}
+	if s.sns != nil {
+		s.sns.wait()
+	}
 	for _, f := range s.functions {
 		if f.cmd == nil || f.cmd.Process == nil {
 			continue
 		}
 		_ = syscall.Kill(-f.cmd.Process.Pid, syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = f.cmd.Wait(); close(done) }()
 		select {
-		case <-done:
+		case <-f.exited:
 		case <-time.After(3 * time.Second):
 			_ = syscall.Kill(-f.cmd.Process.Pid, syscall.SIGKILL)
-			<-done
+			<-f.exited
 		}
 	}
 	if s.sfnServer != nil {
@@ -308,6 +359,9 @@ func (s *Stack) Close() error {
 	}
 	if s.kumo != nil {
 		s.kumo.Close()
+	}
+	if s.CW != nil {
+		errs = append(errs, s.CW.Close())
 	}
 	if s.ECS != nil {
 		errs = append(errs, s.ECS.Close())
@@ -333,22 +387,43 @@ func (s *Stack) logFile(name string) (*os.File, error) {
 	return f, nil
 }
 
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("find a free port: %w", err)
+// freeAddrs finds n distinct free loopback addresses: each is held until all are found, so
+// none is handed out twice.
+func freeAddrs(n int) ([]string, error) {
+	var addrs []string
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("find a free port: %w", err)
+		}
+		defer l.Close()
+		addrs = append(addrs, l.Addr().String())
 	}
-	defer l.Close()
-	return "127.0.0.1:" + strconv.Itoa(l.Addr().(*net.TCPAddr).Port), nil
+	return addrs, nil
 }
 
-func waitListening(ctx context.Context, url string, limit time.Duration) error {
-	addr := url[len("http://"):]
+// waitListening waits for the function's emulator to accept connections. An emulator that
+// exited (it could not bind its address, which another process took meanwhile) is an
+// error: what listens there is not the function.
+func (f *function) waitListening(ctx context.Context, limit time.Duration) error {
+	addr := f.url[len("http://"):]
 	deadline := time.Now().Add(limit)
 	for {
+		select {
+		case <-f.exited:
+			return fmt.Errorf("the Runtime Interface Emulator exited")
+		default:
+		}
 		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
 		if err == nil {
-			return c.Close()
+			c.Close()
+			// A process that lost its address exits within moments: look again.
+			select {
+			case <-f.exited:
+				return fmt.Errorf("the Runtime Interface Emulator exited (%s is taken by another process)", addr)
+			case <-time.After(50 * time.Millisecond):
+				return nil
+			}
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("not listening on %s after %s", addr, limit)

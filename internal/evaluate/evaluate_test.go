@@ -1,0 +1,96 @@
+package evaluate
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stepscaler/stepscaler/internal/config"
+	"github.com/stepscaler/stepscaler/internal/scaling"
+)
+
+const twoServices = `{"services": [
+  {"cluster": "prod", "service": "web", "minCapacity": 1, "maxCapacity": 9,
+   "alarms": [{"alarmName": "web-high", "direction": "out"}, {"alarmName": "web-low", "direction": "in"}]},
+  {"cluster": "prod", "service": "api", "minCapacity": 1, "maxCapacity": 9,
+   "alarms": [{"alarmName": "api-high", "direction": "out"}]}
+]}`
+
+func TestServicesInAlarm(t *testing.T) {
+	cfg, err := config.Parse("two.json", []byte(twoServices))
+	if err != nil {
+		t.Fatal(err)
+	}
+	web, api := scaling.ServiceRef{Cluster: "prod", Service: "web"}, scaling.ServiceRef{Cluster: "prod", Service: "api"}
+	tests := []struct {
+		inAlarm []string
+		want    []scaling.ServiceRef
+	}{
+		{nil, nil},
+		{[]string{"web-low"}, []scaling.ServiceRef{web}},
+		{[]string{"web-high", "web-low"}, []scaling.ServiceRef{web}}, // once, however many alarms
+		{[]string{"api-high", "web-low"}, []scaling.ServiceRef{web, api}},
+		{[]string{"not-configured"}, nil},
+	}
+	for _, tt := range tests {
+		got := ServicesInAlarm(cfg, tt.inAlarm)
+		if len(got) != len(tt.want) {
+			t.Errorf("ServicesInAlarm(%v) = %v, want %v", tt.inAlarm, got, tt.want)
+			continue
+		}
+		for i := range got {
+			if got[i] != tt.want[i] {
+				t.Errorf("ServicesInAlarm(%v) = %v, want %v", tt.inAlarm, got, tt.want)
+			}
+		}
+	}
+}
+
+// TestRotate: each minute the list starts one service further on, so a run that cannot
+// start them all leaves out a different one each time.
+func TestRotate(t *testing.T) {
+	a, b, c := scaling.ServiceRef{Service: "a"}, scaling.ServiceRef{Service: "b"}, scaling.ServiceRef{Service: "c"}
+	minute := time.Unix(60*300, 0) // minute 300, which is 0 modulo 3
+	for k, want := range [][]scaling.ServiceRef{{a, b, c}, {b, c, a}, {c, a, b}, {a, b, c}} {
+		got := rotate([]scaling.ServiceRef{a, b, c}, minute.Add(time.Duration(k)*time.Minute))
+		if len(got) != 3 || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
+			t.Errorf("minute +%d: %v, want %v", k, got, want)
+		}
+	}
+}
+
+func TestMinute(t *testing.T) {
+	now := time.Date(2026, 11, 28, 10, 4, 37, 0, time.UTC)
+	e := &Evaluator{now: func() time.Time { return now }}
+	sched := time.Date(2026, 11, 28, 10, 3, 59, 999, time.UTC)
+	tests := []struct {
+		ev   Event
+		want time.Time
+	}{
+		{Event{ScheduledTime: sched}, time.Date(2026, 11, 28, 10, 3, 0, 0, time.UTC)},
+		{Event{Time: sched}, time.Date(2026, 11, 28, 10, 3, 0, 0, time.UTC)}, // an EventBridge rule's event
+		{Event{}, time.Date(2026, 11, 28, 10, 4, 0, 0, time.UTC)},
+	}
+	for _, tt := range tests {
+		if got := e.minute(tt.ev); !got.Equal(tt.want) {
+			t.Errorf("minute(%+v) = %s, want %s", tt.ev, got, tt.want)
+		}
+	}
+}
+
+func TestTimeForStopsBeforeTheDeadline(t *testing.T) {
+	e := &Evaluator{pause: 200 * time.Millisecond}
+	if !e.timeFor(context.Background()) {
+		t.Error("no deadline: want time")
+	}
+	soon, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	if e.timeFor(soon) {
+		t.Error("0.5 s left, a 0.2 s pause and a second to spare: want no time")
+	}
+	later, cancel2 := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel2()
+	if !e.timeFor(later) {
+		t.Error("5 s left: want time")
+	}
+}

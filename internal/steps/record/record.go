@@ -1,0 +1,102 @@
+// Package record is the "Record outcome" and "Record failure" step: it writes what the
+// execution decided and did as an activity, starts the cooldown if the desired count
+// changed, and gives the service's lease back.
+package record
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/stepscaler/stepscaler/internal/activity"
+	"github.com/stepscaler/stepscaler/internal/config"
+	"github.com/stepscaler/stepscaler/internal/steps"
+	"github.com/stepscaler/stepscaler/internal/store"
+	"github.com/stepscaler/stepscaler/internal/workflow"
+)
+
+// Handler serves the step.
+type Handler struct {
+	store     *store.Store
+	config    *config.Config
+	retention time.Duration
+	now       func() time.Time
+	log       *slog.Logger
+}
+
+// New returns the step's handler; activities are kept for retention.
+func New(s *store.Store, cfg *config.Config, retention time.Duration, now func() time.Time, log *slog.Logger) *Handler {
+	return &Handler{store: s, config: cfg, retention: retention, now: now, log: log}
+}
+
+// Record writes the execution's outcome and releases the lease. The outcome (activity and
+// cooldown) is written in one transaction, before the lease is given back: a crash between
+// the two leaves the record and a lease that expires on its own. The release is
+// conditional on this execution holding the lease as DynamoDB says, whatever the state
+// machine believes, so a lease whose acquisition answered too late is released too and
+// another execution's lease never is.
+func (h *Handler) Record(ctx context.Context, req workflow.RecordRequest) (workflow.Outcome, error) {
+	st := req.State
+	if req.Execution.Name == "" {
+		return workflow.Outcome{}, &steps.InvalidInputError{Problem: "execution.name is empty"}
+	}
+	target, err := steps.Target(h.config, st.Service)
+	var notConfigured *steps.ServiceNotConfiguredError
+	if errors.As(err, &notConfigured) {
+		// An execution nobody should have started: the activity table keeps the
+		// configured services' records only, so the outcome is the execution's alone.
+		out := workflow.OutcomeOf(workflow.BuildActivity(req, nil, h.now()), st)
+		h.log.Error("outcome not recorded: the service is not in the deployed configuration", "service", st.Service.String(),
+			"execution", req.Execution.Name, "statusMessage", out.StatusMessage)
+		return out, nil
+	}
+	if err != nil {
+		return workflow.Outcome{}, err
+	}
+	act := workflow.BuildActivity(req, target.Policies, h.now())
+	out := workflow.OutcomeOf(act, st)
+	recordErr := h.write(ctx, act, st, &out)
+	releaseErr := h.store.Release(ctx, st.Service, req.Execution.Name)
+	if err := errors.Join(recordErr, releaseErr); err != nil {
+		return workflow.Outcome{}, steps.Classify(err, "record the outcome of "+req.Execution.Name)
+	}
+	log := h.log.Info
+	if out.Failed {
+		log = h.log.Error
+	}
+	msg := "scaling activity recorded"
+	if out.Repeated {
+		msg = "not scaled, as recorded before"
+	}
+	log(msg, "activityId", act.ActivityID, "resourceId", act.ResourceID, "statusCode", act.StatusCode,
+		"statusMessage", act.StatusMessage, "alarm", act.AlarmName, "trigger", act.Trigger,
+		"from", act.FromCount, "to", act.ToCount, "repeatOf", out.RepeatOf)
+	return out, nil
+}
+
+// write records the activity, unless it repeats the service's last not-scaled decision.
+func (h *Handler) write(ctx context.Context, act activity.Activity, st workflow.State, out *workflow.Outcome) error {
+	key := workflow.RepeatKey(act)
+	if last := lastNotScaled(st); key != "" && last != nil && last.Key == key {
+		out.Repeated, out.RepeatOf = true, last.ActivityID
+		return nil
+	}
+	o := store.Outcome{Activity: act, Retention: h.retention}
+	if key != "" {
+		o.NotScaled = &activity.NotScaledMark{Key: key, ActivityID: act.ActivityID}
+	}
+	if w, p := st.Watch, st.Plan; w != nil && p != nil {
+		// The step's base, not its start: a step repeated within the cooldown then asks
+		// for the same count and adds nothing (Application Auto Scaling's rule).
+		o.Scaled = &store.Scaled{Direction: p.Direction, At: w.Since, From: p.Base}
+	}
+	return h.store.Record(ctx, st.Service, o)
+}
+
+func lastNotScaled(st workflow.State) *activity.NotScaledMark {
+	if st.Lease == nil {
+		return nil
+	}
+	return st.Lease.State.LastNotScaled
+}
