@@ -1,9 +1,10 @@
 // Package stack defines Stepscaler's production CloudFormation stack in the AWS CDK:
-// CloudWatch alarms → SNS topic → starter Lambda → Step Functions Standard state machine
-// (Go Lambda tasks) → ECS UpdateService, with outcomes in DynamoDB. Everything it reads is
-// in this repository: the scaling configuration, the state machine definition and the
-// functions' Go source, which it builds locally with the Go toolchain and the module cache
-// (no Docker, no AWS calls).
+// CloudWatch alarms → SNS topic → starter Lambda (the fast path) and, every minute,
+// EventBridge Scheduler → evaluate-alarms Lambda (the level-triggered path), both starting
+// the Step Functions Standard state machine (Go Lambda tasks) → ECS UpdateService, with
+// outcomes in DynamoDB. Everything it reads is in this repository: the scaling
+// configuration, the state machine definition and the functions' Go source, which it
+// builds locally with the Go toolchain and the module cache (no Docker, no AWS calls).
 package stack
 
 import (
@@ -66,7 +67,7 @@ func build(app awscdk.App, root, definitionPath string) (awscdk.Stack, error) {
 	st, err := NewStepscalerStack(app, StackName, &Props{
 		StackProps: awscdk.StackProps{
 			Description: jsii.String("Stepscaler: alarm-driven step scaling for Amazon ECS services " +
-				"(CloudWatch alarm → SNS → Lambda → Step Functions → ECS UpdateService)"),
+				"(CloudWatch alarm → SNS or the per-minute evaluation → Lambda → Step Functions → ECS UpdateService)"),
 		},
 		Config:         cfg,
 		ConfigPath:     cfgPath,

@@ -9,6 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
 )
 
 // The bundler tests build a one-file program from testdata/fakerepo, a module of its own,
@@ -87,4 +91,68 @@ func TestGoBundlerFailureCarriesCompilerOutput(t *testing.T) {
 	}()
 	out := t.TempDir()
 	b.TryBundle(&out, nil)
+}
+
+// TestEveryFunctionAssetCarriesTheConfig synthesizes the app with bundling on, as `cdk
+// synth` does, and opens every function's asset: an arm64 bootstrap and, beside it, the
+// scaling configuration that was deployed, byte for byte, under the name the function's
+// STEPSCALER_CONFIG gives (lambdaenv.ScalingConfig reads it relative to the code
+// directory).
+func TestEveryFunctionAssetCarriesTheConfig(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds every function")
+	}
+	synthesized(t) // shares the jsii runtime
+	outdir := t.TempDir()
+	app := awscdk.NewApp(&awscdk.AppProps{
+		Outdir: jsii.String(outdir),
+		Context: &map[string]any{
+			ConfigContextKey: exampleConfig,
+			// As the CDK CLI sets it: each resource names its asset's directory.
+			"aws:cdk:enable-asset-metadata": true,
+		},
+	})
+	st, err := FromApp(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := *assertions.Template_FromStack(st, nil).ToJSON()
+	want, err := os.ReadFile(repoFile(t, exampleConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fns := resources(tmpl, "AWS::Lambda::Function")
+	if len(fns) == 0 {
+		t.Fatal("no functions")
+	}
+	assets := map[string]string{}
+	for _, fn := range fns {
+		md, _ := fn.raw["Metadata"].(map[string]any)
+		path, _ := md["aws:asset:path"].(string)
+		if path == "" || md["aws:asset:property"] != "Code" {
+			t.Errorf("%s: no code asset in its metadata: %v", fn.id, md)
+			continue
+		}
+		if other, ok := assets[path]; ok {
+			t.Errorf("%s and %s share the asset %s", fn.id, other, path)
+		}
+		assets[path] = fn.id
+		dir := filepath.Join(outdir, path)
+		name := functionEnv(fn)["STEPSCALER_CONFIG"]
+		got, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Errorf("%s: the configuration STEPSCALER_CONFIG names is not in the asset: %v", fn.id, err)
+		} else if !bytes.Equal(got, want) {
+			t.Errorf("%s: %s in the asset differs from %s", fn.id, name, exampleConfig)
+		}
+		bin, err := elf.Open(filepath.Join(dir, "bootstrap"))
+		if err != nil {
+			t.Errorf("%s: bootstrap: %v", fn.id, err)
+			continue
+		}
+		if bin.Machine != elf.EM_AARCH64 {
+			t.Errorf("%s: bootstrap is built for %v, want arm64", fn.id, bin.Machine)
+		}
+		bin.Close()
+	}
 }

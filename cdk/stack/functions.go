@@ -22,13 +22,17 @@ const (
 	activityRetentionDays = "42"
 )
 
-// Environment variable names shared with the functions.
+// Environment variable names shared with the functions (internal/lambdaenv and each
+// function's main read the same names).
 const (
 	envTable             = "STEPSCALER_TABLE"
 	envStateMachineArn   = "STATE_MACHINE_ARN"
 	envConfig            = "STEPSCALER_CONFIG"
 	envActivityRetention = "ACTIVITY_RETENTION_DAYS"
-	starterConfigFile    = "stepscaler.json" // beside bootstrap in the starter's asset
+	// configFile is the scaling configuration's name in every function's asset, beside
+	// bootstrap: STEPSCALER_CONFIG names it relative to the code directory
+	// (lambdaenv.ScalingConfig), so every step applies the configuration that was deployed.
+	configFile = "stepscaler.json"
 )
 
 // ecsAccess is what a task function may do to the configured ECS services.
@@ -45,38 +49,49 @@ type taskSpec struct {
 	name        string // folder under functions/
 	id          string // construct id; the ASL placeholder is ${<id>FunctionArn}
 	description string
-	// timeoutSeconds is sized to the work: one or two API calls of tens of milliseconds,
+	// timeoutSeconds is sized to the work: one to three API calls of tens of milliseconds,
 	// with room for the SDK's three attempts and backoff under throttling; plan-scaling
-	// calls nothing.
+	// calls nothing. The Task's TimeoutSeconds in the ASL must exceed it (checked at synth,
+	// see checkTaskTimeouts): a function timeout then reaches the state machine as
+	// Lambda.Unknown, which the ASL retries.
 	timeoutSeconds float64
 	tableActions   []string // DynamoDB actions on the table; none means no table access
 	ecs            ecsAccess
 	// describeAlarms grants cloudwatch:DescribeAlarms on the configured alarms (see
 	// describeAlarmsResources for when that has to be "*").
 	describeAlarms bool
+	// metricData grants cloudwatch:GetMetricData, which supports no resource-level
+	// permissions (see getMetricDataStatement).
+	metricData bool
 }
 
 // taskSpecs are the state machine's task functions, in workflow order.
+//
+// DynamoDB actions: acquire-lease's conditional lease write is UpdateItem, and when the
+// lease is held it reads the state item with GetItem. record-outcome writes the activity
+// and the state item with TransactWriteItems (a Put and an Update) and then releases the
+// lease with a conditional UpdateItem. TransactWriteItems has no IAM action of its own:
+// "Permissions for Put, Update, Delete, and Get actions are governed by the permissions
+// used for the underlying PutItem, UpdateItem, DeleteItem, and GetItem operations" (Amazon
+// DynamoDB Developer Guide, "Using IAM with DynamoDB transactions"), so PutItem and
+// UpdateItem are exactly what record-outcome needs.
 var taskSpecs = []taskSpec{
 	{name: "acquire-lease", id: "AcquireLease", timeoutSeconds: 10,
-		description:  "Stepscaler: take the per-service scaling lease (conditional write)",
+		description:  "Stepscaler: take the per-service scaling lease (conditional write) and read the service's state item",
 		tableActions: []string{"dynamodb:UpdateItem", "dynamodb:GetItem"}},
-	{name: "check-alarms", id: "CheckAlarms", timeoutSeconds: 10, describeAlarms: true,
-		description: "Stepscaler: read whether the alarm, and the service's scale-out alarms, are in ALARM"},
+	{name: "read-alarms", id: "ReadAlarms", timeoutSeconds: 15, describeAlarms: true, metricData: true,
+		description: "Stepscaler: read the service's alarms (DescribeAlarms) and, for those in ALARM, their metric (GetMetricData)"},
 	{name: "describe-service", id: "DescribeService", timeoutSeconds: 10, ecs: ecsDescribe,
-		description: "Stepscaler: read the service's desired, running and pending counts"},
-	{name: "plan-scaling", id: "PlanScaling", timeoutSeconds: 3,
+		description: "Stepscaler: read the service's desired, running and pending counts and deployments"},
+	{name: "plan-scaling", id: "PlanScaling", timeoutSeconds: 5,
 		description: "Stepscaler: decide the new desired count (pure, no AWS calls)"},
 	{name: "update-desired-count", id: "UpdateDesiredCount", timeoutSeconds: 10, ecs: ecsUpdate,
 		description: "Stepscaler: set the service's desired count"},
 	{name: "check-stability", id: "CheckStability", timeoutSeconds: 10, ecs: ecsDescribe,
 		description: "Stepscaler: check whether the service reached its new desired count"},
 	{name: "record-outcome", id: "RecordOutcome", timeoutSeconds: 10,
-		description:  "Stepscaler: record a scaling step, start its cooldown, decide whether to re-evaluate; release the lease when done",
-		tableActions: []string{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:GetItem"}},
-	{name: "release-lease", id: "ReleaseLease", timeoutSeconds: 10,
-		description:  "Stepscaler: release the service's scaling lease once the alarm has left ALARM",
-		tableActions: []string{"dynamodb:UpdateItem"}},
+		description:  "Stepscaler: record the scaling activity and cooldown in one transaction, then release the lease",
+		tableActions: []string{"dynamodb:PutItem", "dynamodb:UpdateItem"}},
 }
 
 // goFunction is a function with the role and log group made for it alone.
@@ -88,16 +103,16 @@ type goFunction struct {
 type functionOptions struct {
 	id, name, description string
 	timeoutSeconds        float64
-	env                   map[string]*string
-	files                 map[string]string // extra asset files, see goFunctionCode
+	env                   map[string]*string // besides STEPSCALER_CONFIG, which every function gets
 	async                 *asyncOptions
 }
 
 // newGoFunction creates a function with the settings every Stepscaler function shares:
-// provided.al2023 on arm64, built from functions/<name>; JSON logs to its own log group with
-// a retention; X-Ray active tracing; its own role holding no managed policy, only the
+// provided.al2023 on arm64, built from functions/<name> with the scaling configuration
+// beside its binary and STEPSCALER_CONFIG naming it; JSON logs to its own log group with a
+// retention; X-Ray active tracing; its own role holding no managed policy, only the
 // statements the caller adds and the log and X-Ray writes.
-func newGoFunction(scope awscdk.Stack, root string, o functionOptions) goFunction {
+func newGoFunction(scope awscdk.Stack, props *Props, o functionOptions) goFunction {
 	role := awsiam.NewRole(scope, jsii.String(o.id+"Role"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
 		Description: jsii.String("Stepscaler " + o.name + " function"),
@@ -109,12 +124,16 @@ func newGoFunction(scope awscdk.Stack, root string, o functionOptions) goFunctio
 	// The function's own log group only: no logs:CreateLogGroup, no other group.
 	logs.GrantWrite(role)
 
-	props := &awslambda.FunctionProps{
+	env := map[string]*string{envConfig: jsii.String(configFile)}
+	for k, v := range o.env {
+		env[k] = v
+	}
+	lambdaProps := &awslambda.FunctionProps{
 		Description:           jsii.String(o.description),
 		Runtime:               awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture:          awslambda.Architecture_ARM_64(),
 		Handler:               jsii.String("bootstrap"),
-		Code:                  goFunctionCode(root, o.name, o.files),
+		Code:                  goFunctionCode(props.RepoRoot, o.name, map[string]string{configFile: props.ConfigPath}),
 		MemorySize:            jsii.Number(memoryMB),
 		Timeout:               awscdk.Duration_Seconds(jsii.Number(o.timeoutSeconds)),
 		Role:                  role,
@@ -123,18 +142,19 @@ func newGoFunction(scope awscdk.Stack, root string, o functionOptions) goFunctio
 		ApplicationLogLevelV2: awslambda.ApplicationLogLevel_INFO,
 		SystemLogLevelV2:      awslambda.SystemLogLevel_INFO,
 		Tracing:               awslambda.Tracing_ACTIVE,
-		Environment:           &o.env,
+		Environment:           &env,
 	}
 	if a := o.async; a != nil {
-		props.OnFailure = a.onFailure
-		props.RetryAttempts = jsii.Number(a.retryAttempts)
-		props.MaxEventAge = a.maxEventAge
+		lambdaProps.OnFailure = a.onFailure
+		lambdaProps.RetryAttempts = jsii.Number(a.retryAttempts)
+		lambdaProps.MaxEventAge = a.maxEventAge
 	}
-	fn := awslambda.NewFunction(scope, jsii.String(o.id), props)
+	fn := awslambda.NewFunction(scope, jsii.String(o.id), lambdaProps)
 	return goFunction{fn: fn, role: role}
 }
 
-// asyncOptions configures a function that is invoked asynchronously (the starter, by SNS).
+// asyncOptions configures a function that is invoked asynchronously: the starter by SNS,
+// the evaluator by EventBridge Scheduler.
 type asyncOptions struct {
 	onFailure     awslambda.IDestination
 	retryAttempts float64
@@ -143,7 +163,8 @@ type asyncOptions struct {
 
 // newTaskFunctions creates the state machine's task functions, each allowed exactly the
 // calls its handler makes: DynamoDB actions on the table, ECS actions on the configured
-// services, cloudwatch:DescribeAlarms on the configured alarms, nothing else.
+// services, cloudwatch:DescribeAlarms on the configured alarms, cloudwatch:GetMetricData,
+// nothing else.
 func newTaskFunctions(scope awscdk.Stack, props *Props, table awsdynamodb.Table) map[string]goFunction {
 	services := serviceArns(scope, props.Config)
 	alarms := describeAlarmsResources(scope, props.Config)
@@ -156,7 +177,7 @@ func newTaskFunctions(scope awscdk.Stack, props *Props, table awsdynamodb.Table)
 		if s.name == "record-outcome" {
 			env[envActivityRetention] = jsii.String(activityRetentionDays)
 		}
-		f := newGoFunction(scope, props.RepoRoot, functionOptions{
+		f := newGoFunction(scope, props, functionOptions{
 			id: s.id, name: s.name, description: s.description,
 			timeoutSeconds: s.timeoutSeconds, env: env,
 		})
@@ -171,6 +192,9 @@ func newTaskFunctions(scope awscdk.Stack, props *Props, table awsdynamodb.Table)
 		}
 		if s.describeAlarms {
 			f.role.AddToPrincipalPolicy(allow([]string{"cloudwatch:DescribeAlarms"}, alarms...))
+		}
+		if s.metricData {
+			f.role.AddToPrincipalPolicy(getMetricDataStatement())
 		}
 		tasks[s.name] = f
 	}

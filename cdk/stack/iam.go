@@ -51,39 +51,33 @@ func alarmArns(scope awscdk.Stack, cfg *config.Config) []*string {
 	return arns
 }
 
-// describeAlarmsResources is what check-alarms may describe. cloudwatch:DescribeAlarms
-// supports resource-level permissions for metric alarms, so when every configured alarm is
-// one the stack creates (a metric alarm, from its "metric") the grant names exactly the
-// configured alarms' ARNs.
+// describeAlarmsResources is what read-alarms and the per-minute evaluation may describe.
+// cloudwatch:DescribeAlarms supports resource-level permissions for metric alarms (its
+// resource type is "alarm", Service Authorization Reference for Amazon CloudWatch), so
+// when every configured alarm is one the stack creates (a metric alarm, from its "metric")
+// the grant names exactly the configured alarms' ARNs.
 //
 // An alarm configured without a metric exists outside the stack and may be a composite
-// alarm: the starter accepts composite alarms' notifications, and check-alarms asks
+// alarm: the starter accepts composite alarms' notifications, and both readers then ask
 // DescribeAlarms for both alarm types. CloudWatch returns composite alarms only to a
-// principal whose cloudwatch:DescribeAlarms is allowed on "*" (DescribeAlarms' API
-// reference), and the stack cannot tell an existing alarm's type offline. So a
-// configuration that lists an existing alarm grants DescribeAlarms on "*": read-only, and
-// the function only ever asks for the configured names. The cdk-nag suppression on
-// check-alarms' role carries the same reason (reasonCheckAlarmsStar).
+// principal whose cloudwatch:DescribeAlarms is allowed on "*" (DescribeAlarms, CloudWatch
+// API Reference), and the stack cannot tell an existing alarm's type offline. So a
+// configuration that may name a composite alarm (config.MayHaveCompositeAlarms, the same
+// rule the functions apply when they choose the alarm types to ask for) grants
+// DescribeAlarms on "*": read-only, and the functions only ever ask for the configured
+// names. The cdk-nag suppressions on both roles carry the same reason (see nag.go).
 func describeAlarmsResources(scope awscdk.Stack, cfg *config.Config) []*string {
-	if describeAlarmsOnStar(cfg) {
+	if cfg.MayHaveCompositeAlarms() {
 		return []*string{jsii.String("*")}
 	}
 	return alarmArns(scope, cfg)
 }
 
-// describeAlarmsOnStar reports whether check-alarms needs cloudwatch:DescribeAlarms on "*":
-// the configuration lists an alarm the stack does not create.
-func describeAlarmsOnStar(cfg *config.Config) bool { return len(existingAlarms(cfg)) > 0 }
-
-// existingAlarms are the configured alarms the stack does not create (no metric).
-func existingAlarms(cfg *config.Config) []string {
-	var names []string
-	for _, s := range cfg.Services {
-		for _, a := range s.Alarms {
-			if a.Metric == nil {
-				names = append(names, a.AlarmName)
-			}
-		}
-	}
-	return names
+// getMetricDataStatement allows cloudwatch:GetMetricData, with which read-alarms reads an
+// alarm's metric as it is now. The action has no resource type (Service Authorization
+// Reference for Amazon CloudWatch: GetMetricData lists none), so AWS accepts only "*"
+// for it; the function asks only for the metrics of the configured alarms, as
+// DescribeAlarms returns them.
+func getMetricDataStatement() awsiam.PolicyStatement {
+	return allow([]string{"cloudwatch:GetMetricData"}, jsii.String("*"))
 }

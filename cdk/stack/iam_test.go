@@ -66,19 +66,39 @@ func configuredAlarmArns(cfg *config.Config) []string {
 	return arns
 }
 
+// mayNameCompositeAlarm is the test's own reading of when DescribeAlarms must be allowed on
+// "*": the configuration lists an alarm without a metric, which the stack does not create
+// and which may be a composite alarm.
+func mayNameCompositeAlarm(cfg *config.Config) bool {
+	for _, s := range cfg.Services {
+		for _, a := range s.Alarms {
+			if a.Metric == nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func TestEveryIAMStatementIsScoped(t *testing.T) {
 	_, tmpl := synthesized(t)
 	checkEveryIAMStatementIsScoped(t, tmpl, loadExample(t))
 }
 
 // checkEveryIAMStatementIsScoped fails on wildcard actions, NotAction, NotResource, managed
-// or inline role policies, and "*" resources other than those AWS requires. The one
-// configuration-dependent "*" is cloudwatch:DescribeAlarms, allowed only in check-alarms'
-// policy and only when the configuration lists an alarm the stack does not create.
+// or inline role policies, and "*" resources other than those AWS requires. Beyond X-Ray's
+// and CloudWatch Logs delivery's, read-alarms may have cloudwatch:GetMetricData on "*" (the
+// action has no resource type), and read-alarms and the evaluator cloudwatch:DescribeAlarms
+// on "*" only when the configuration may name a composite alarm.
 func checkEveryIAMStatementIsScoped(t *testing.T, tmpl map[string]any, cfg *config.Config) {
 	t.Helper()
-	checkAlarmsPolicy := byConstructID(t, tmpl, "AWS::IAM::Policy", "CheckAlarmsRoleDefaultPolicy").id
-	describeAlarmsOnStar := len(existingAlarms(cfg)) > 0
+	readAlarms := byConstructID(t, tmpl, "AWS::IAM::Policy", "ReadAlarmsRoleDefaultPolicy").id
+	evaluator := byConstructID(t, tmpl, "AWS::IAM::Policy", "EvaluateAlarmsRoleDefaultPolicy").id
+	starAllowed := map[string][]string{readAlarms: {"cloudwatch:GetMetricData"}}
+	if mayNameCompositeAlarm(cfg) {
+		starAllowed[readAlarms] = append(starAllowed[readAlarms], "cloudwatch:DescribeAlarms")
+		starAllowed[evaluator] = []string{"cloudwatch:DescribeAlarms"}
+	}
 	total := 0
 	for _, p := range resources(tmpl, "AWS::IAM::Policy") {
 		for _, s := range p.props["PolicyDocument"].(map[string]any)["Statement"].([]any) {
@@ -95,10 +115,7 @@ func checkEveryIAMStatementIsScoped(t *testing.T, tmpl map[string]any, cfg *conf
 			}
 			if slices.Contains(renderAll(st["Resource"]), "*") {
 				for _, a := range actions {
-					if a == "cloudwatch:DescribeAlarms" && describeAlarmsOnStar && p.id == checkAlarmsPolicy {
-						continue
-					}
-					if !slices.Contains(actionsAWSRequiresStarFor, a) {
+					if !slices.Contains(actionsAWSRequiresStarFor, a) && !slices.Contains(starAllowed[p.id], a) {
 						t.Errorf("%s: %s on Resource \"*\"; AWS supports a narrower resource for it", p.id, a)
 					}
 				}
@@ -128,27 +145,44 @@ func TestRolesHoldOnlyTheirGrants(t *testing.T) {
 	checkRoleGrants(t, tmpl, loadExample(t))
 }
 
-// checkRoleGrants checks every role's statements against the grants its function needs
-// under the configuration cfg.
+// checkRoleGrants checks every role's statements against the calls its function makes
+// under the configuration cfg (each function's main and the step package it wires):
+//
+//   - starter: StartExecution; its failure queue (Lambda's on-failure destination).
+//   - evaluate-alarms: DescribeAlarms on the configured alarms, StartExecution and
+//     ListExecutions (the running executions it leaves alone); its failure queue.
+//   - acquire-lease: UpdateItem (conditional lease write), GetItem (the state item when the
+//     lease is held).
+//   - read-alarms: DescribeAlarms, GetMetricData.
+//   - describe-service, check-stability: DescribeServices. update-desired-count:
+//     UpdateService. plan-scaling: nothing.
+//   - record-outcome: TransactWriteItems of a Put and an Update (authorized as PutItem and
+//     UpdateItem) and the conditional UpdateItem that releases the lease; no Query, no
+//     GetItem.
+//   - the schedule's role: InvokeFunction on the evaluator, SendMessage to the dead-letter
+//     queue. The state machine's: InvokeFunction on the task functions, logs, X-Ray.
 func checkRoleGrants(t *testing.T, tmpl map[string]any, cfg *config.Config) {
 	t.Helper()
 	table := "{GetAtt:" + resources(tmpl, "AWS::DynamoDB::Table")[0].id + ".Arn}"
 	sm := "{Ref:" + resources(tmpl, "AWS::StepFunctions::StateMachine")[0].id + "}"
-	queue := "{GetAtt:" + byConstructID(t, tmpl, "AWS::SQS::Queue", "StarterFailures").id + ".Arn}"
+	queueArn := func(id string) string {
+		return "{GetAtt:" + byConstructID(t, tmpl, "AWS::SQS::Queue", id).id + ".Arn}"
+	}
 	var services []string
 	for _, s := range cfg.Services {
 		services = append(services, "arn:aws:ecs:us-east-1:123456789012:service/"+s.Cluster+"/"+s.Service)
 	}
 	// Exactly the configured alarms, unless one of them may be a composite alarm.
 	alarms := configuredAlarmArns(cfg)
-	if len(existingAlarms(cfg)) > 0 {
+	if mayNameCompositeAlarm(cfg) {
 		alarms = []string{"*"}
 	}
-	// The state machine invokes every function of the stack but the starter.
+	// The state machine invokes every function of the stack but the two triggers.
 	starter := byConstructID(t, tmpl, "AWS::Lambda::Function", "Starter").id
+	evaluator := byConstructID(t, tmpl, "AWS::Lambda::Function", "EvaluateAlarms").id
 	var taskArns []string
 	for _, f := range resources(tmpl, "AWS::Lambda::Function") {
-		if f.id != starter {
+		if f.id != starter && f.id != evaluator {
 			taskArns = append(taskArns, "{GetAtt:"+f.id+".Arn}")
 		}
 	}
@@ -158,14 +192,22 @@ func checkRoleGrants(t *testing.T, tmpl map[string]any, cfg *config.Config) {
 		all := append([][2][]string{{{"logs:CreateLogStream", "logs:PutLogEvents"}, {logs}}, xray}, g...)
 		return grantsOf(all...)
 	}
+	sendToQueue := func(id string) [2][]string {
+		return [2][]string{{"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}, {queueArn(id)}}
+	}
 	want := map[string][]grant{
 		"StarterRole": function("Starter",
 			[2][]string{{"states:StartExecution"}, {sm}},
-			[2][]string{{"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}, {queue}}),
+			sendToQueue("StarterFailures")),
+		"EvaluateAlarmsRole": function("EvaluateAlarms",
+			[2][]string{{"states:StartExecution", "states:ListExecutions"}, {sm}},
+			[2][]string{{"cloudwatch:DescribeAlarms"}, alarms},
+			sendToQueue("EvaluationFailures")),
 		"AcquireLeaseRole": function("AcquireLease",
 			[2][]string{{"dynamodb:UpdateItem", "dynamodb:GetItem"}, {table}}),
-		"CheckAlarmsRole": function("CheckAlarms",
-			[2][]string{{"cloudwatch:DescribeAlarms"}, alarms}),
+		"ReadAlarmsRole": function("ReadAlarms",
+			[2][]string{{"cloudwatch:DescribeAlarms"}, alarms},
+			[2][]string{{"cloudwatch:GetMetricData"}, {"*"}}),
 		"DescribeServiceRole": function("DescribeService",
 			[2][]string{{"ecs:DescribeServices"}, services}),
 		"PlanScalingRole": function("PlanScaling"),
@@ -174,9 +216,10 @@ func checkRoleGrants(t *testing.T, tmpl map[string]any, cfg *config.Config) {
 		"CheckStabilityRole": function("CheckStability",
 			[2][]string{{"ecs:DescribeServices"}, services}),
 		"RecordOutcomeRole": function("RecordOutcome",
-			[2][]string{{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:GetItem"}, {table}}),
-		"ReleaseLeaseRole": function("ReleaseLease",
-			[2][]string{{"dynamodb:UpdateItem"}, {table}}),
+			[2][]string{{"dynamodb:PutItem", "dynamodb:UpdateItem"}, {table}}),
+		"EvaluationScheduleRole": grantsOf(
+			[2][]string{{"lambda:InvokeFunction"}, {"{GetAtt:" + evaluator + ".Arn}"}},
+			[2][]string{{"sqs:SendMessage"}, {queueArn("EvaluationFailures")}}),
 		"StateMachineRole": grantsOf(
 			[2][]string{{"logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
 				"logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"}, {"*"}},
@@ -186,6 +229,9 @@ func checkRoleGrants(t *testing.T, tmpl map[string]any, cfg *config.Config) {
 	statements := roleStatements(t, tmpl)
 	if len(statements) != len(want) {
 		t.Errorf("policies are attached to %d roles, want %d", len(statements), len(want))
+	}
+	if n := len(resources(tmpl, "AWS::IAM::Role")); n != len(want) {
+		t.Errorf("%d roles, want %d", n, len(want))
 	}
 	for roleID, wantGrants := range want {
 		role := byConstructID(t, tmpl, "AWS::IAM::Role", roleID)
@@ -205,8 +251,11 @@ func checkRoleGrants(t *testing.T, tmpl map[string]any, cfg *config.Config) {
 			t.Errorf("%s grants:\n  got  %s\n  want %s", roleID, strings.Join(g, "\n       "), strings.Join(w, "\n       "))
 		}
 		service := "lambda.amazonaws.com"
-		if roleID == "StateMachineRole" {
+		switch roleID {
+		case "StateMachineRole":
 			service = "states.amazonaws.com"
+		case "EvaluationScheduleRole":
+			service = "scheduler.amazonaws.com" // its conditions: TestEvaluationScheduleRoleTrust
 		}
 		trust := render(role.props["AssumeRolePolicyDocument"])
 		if !strings.Contains(trust, `"Principal":{"Service":"`+service+`"}`) || strings.Count(trust, `"Principal"`) != 1 {
@@ -217,12 +266,13 @@ func checkRoleGrants(t *testing.T, tmpl map[string]any, cfg *config.Config) {
 
 // TestDescribeAlarmsScopedWhenTheStackCreatesEveryAlarm synthesizes the stack from the
 // example configuration without its existing alarms: every configured alarm is then a
-// metric alarm the stack creates, so check-alarms may describe exactly those ARNs, and its
-// only "*" is X-Ray's, under X-Ray's suppression reason.
+// metric alarm the stack creates, so read-alarms and the evaluator may describe exactly
+// those ARNs; the evaluator's only "*" is X-Ray's, and read-alarms' X-Ray's and
+// GetMetricData's, under reasons that say so and no more.
 func TestDescribeAlarmsScopedWhenTheStackCreatesEveryAlarm(t *testing.T) {
 	synthesized(t) // shares the jsii runtime
 	example := loadExample(t)
-	if len(existingAlarms(example)) == 0 {
+	if !mayNameCompositeAlarm(example) {
 		t.Fatalf("%s lists no existing alarm; the example itself covers the scoped case then", exampleConfig)
 	}
 	cfg := *example
@@ -230,6 +280,9 @@ func TestDescribeAlarmsScopedWhenTheStackCreatesEveryAlarm(t *testing.T) {
 	for _, s := range example.Services {
 		s.Alarms = slices.DeleteFunc(slices.Clone(s.Alarms), func(a config.Alarm) bool { return a.Metric == nil })
 		cfg.Services = append(cfg.Services, s)
+	}
+	if mayNameCompositeAlarm(&cfg) || cfg.MayHaveCompositeAlarms() {
+		t.Fatal("the trimmed configuration still lists an alarm without a metric")
 	}
 
 	app := newTestApp(t.TempDir(), exampleConfig)
@@ -248,27 +301,44 @@ func TestDescribeAlarmsScopedWhenTheStackCreatesEveryAlarm(t *testing.T) {
 	checkRoleGrants(t, tmpl, &cfg)
 	checkEveryIAMStatementIsScoped(t, tmpl, &cfg)
 	checkNoUnsuppressedNagFindings(t, st)
-	if r := checkAlarmsStarReason(t, tmpl); r != reasonLambdaXRay {
-		t.Errorf("check-alarms' IAM5 suppression reason = %q, want X-Ray's alone", r)
-	}
-}
-
-// TestDescribeAlarmsOnStarIsExplained: with the example's existing alarms, check-alarms'
-// "*" also covers cloudwatch:DescribeAlarms, and its suppression reason must say why.
-func TestDescribeAlarmsOnStarIsExplained(t *testing.T) {
-	_, tmpl := synthesized(t)
-	r := checkAlarmsStarReason(t, tmpl)
-	for _, want := range []string{"cloudwatch:DescribeAlarms", "composite", "xray:PutTraceSegments"} {
-		if !strings.Contains(r, want) {
-			t.Errorf("check-alarms' IAM5 suppression reason does not mention %s: %q", want, r)
+	for policy, mentions := range map[string][]string{
+		"ReadAlarmsRoleDefaultPolicy":     {"xray:PutTraceSegments", "cloudwatch:GetMetricData"},
+		"EvaluateAlarmsRoleDefaultPolicy": {"xray:PutTraceSegments"},
+	} {
+		r := starReasonOf(t, tmpl, policy)
+		for _, want := range mentions {
+			if !strings.Contains(r, want) {
+				t.Errorf("%s: IAM5 reason does not mention %s: %q", policy, want, r)
+			}
+		}
+		if strings.Contains(r, "DescribeAlarms") || strings.Contains(r, "composite") {
+			t.Errorf("%s: IAM5 reason explains a DescribeAlarms \"*\" the policy does not have: %q", policy, r)
 		}
 	}
 }
 
-// checkAlarmsStarReason is the reason of the IAM5 suppression on check-alarms' policy.
-func checkAlarmsStarReason(t *testing.T, tmpl map[string]any) string {
+// TestDescribeAlarmsOnStarIsExplained: with the example's existing alarms, the "*" of
+// read-alarms and of the evaluator also covers cloudwatch:DescribeAlarms, and their
+// suppression reasons must say why.
+func TestDescribeAlarmsOnStarIsExplained(t *testing.T) {
+	_, tmpl := synthesized(t)
+	for policy, mentions := range map[string][]string{
+		"ReadAlarmsRoleDefaultPolicy":     {"cloudwatch:DescribeAlarms", "composite", "xray:PutTraceSegments", "cloudwatch:GetMetricData"},
+		"EvaluateAlarmsRoleDefaultPolicy": {"cloudwatch:DescribeAlarms", "composite", "xray:PutTraceSegments"},
+	} {
+		r := starReasonOf(t, tmpl, policy)
+		for _, want := range mentions {
+			if !strings.Contains(r, want) {
+				t.Errorf("%s: IAM5 reason does not mention %s: %q", policy, want, r)
+			}
+		}
+	}
+}
+
+// starReasonOf is the reason of the IAM5 suppression on a policy (by construct id).
+func starReasonOf(t *testing.T, tmpl map[string]any, policy string) string {
 	t.Helper()
-	p := byConstructID(t, tmpl, "AWS::IAM::Policy", "CheckAlarmsRoleDefaultPolicy")
+	p := byConstructID(t, tmpl, "AWS::IAM::Policy", policy)
 	md, _ := p.raw["Metadata"].(map[string]any)
 	nag, _ := md["cdk_nag"].(map[string]any)
 	rules, _ := nag["rules_to_suppress"].([]any)
@@ -281,7 +351,7 @@ func checkAlarmsStarReason(t *testing.T, tmpl map[string]any) string {
 		}
 	}
 	if len(reasons) != 1 {
-		t.Fatalf("check-alarms' policy has %d IAM5 suppressions, want 1", len(reasons))
+		t.Fatalf("%s has %d IAM5 suppressions, want 1", policy, len(reasons))
 	}
 	return reasons[0]
 }

@@ -113,10 +113,11 @@ func resources(tmpl map[string]any, typ string) []resource {
 }
 
 // byConstructID finds the resource of a type whose logical id is the construct id plus the
-// CDK's 8-character hash (top-level constructs of the stack).
+// CDK's 8-character hash (the default resource of a top-level construct of the stack), or
+// the construct id alone (a top-level L1 resource, whose path has one component).
 func byConstructID(t *testing.T, tmpl map[string]any, typ, id string) resource {
 	t.Helper()
-	re := regexp.MustCompile("^" + regexp.QuoteMeta(id) + "[0-9A-F]{8}$")
+	re := regexp.MustCompile("^" + regexp.QuoteMeta(id) + "([0-9A-F]{8})?$")
 	for _, r := range resources(tmpl, typ) {
 		if re.MatchString(r.id) {
 			return r

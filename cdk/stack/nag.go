@@ -2,9 +2,10 @@ package stack
 
 import (
 	"fmt"
+	"strings"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -16,53 +17,63 @@ import (
 // Reasons for the few cdk-nag findings the stack keeps. Each suppression is attached to the
 // one resource it concerns and, for IAM5, only to the "*" resource (appliesTo), so a
 // wildcard added to any other statement, or to another resource, is still reported. The
-// package's tests also check that "*" appears only with the actions listed in
-// starRequiredActions, and with cloudwatch:DescribeAlarms only on check-alarms' role when
-// the configuration lists an alarm the stack does not create.
+// package's tests also check that "*" appears only with the actions each role's reason
+// names.
 const (
-	reasonLambdaXRay = "Resource \"*\" is required by AWS for xray:PutTraceSegments and xray:PutTelemetryRecords, " +
-		"which X-Ray active tracing needs and which support no resource-level permissions. " +
-		"Every other statement of this role names its resources."
+	starXRay = "xray:PutTraceSegments and xray:PutTelemetryRecords (X-Ray active tracing; no resource-level permissions)"
+	// starGetMetricData is read-alarms' GetMetricData, see getMetricDataStatement.
+	starGetMetricData = "cloudwatch:GetMetricData, which has no resource type in the Service Authorization Reference " +
+		"(AWS accepts only \"*\" for it); the function reads only the metrics of the configured alarms"
+	// starDescribeAlarms is DescribeAlarms when the configuration may name a composite
+	// alarm, see describeAlarmsResources.
+	starDescribeAlarms = "cloudwatch:DescribeAlarms, because the configuration lists alarms the stack does not create, " +
+		"which may be composite alarms: CloudWatch returns composite alarms only to a principal allowed DescribeAlarms on \"*\". " +
+		"The function describes only the configured alarm names; when every configured alarm is created by the stack, " +
+		"DescribeAlarms is scoped to their ARNs"
+
 	reasonStateMachineLogsXRay = "Resource \"*\" is required by AWS for the CloudWatch Logs delivery actions " +
 		"(logs:CreateLogDelivery, GetLogDelivery, UpdateLogDelivery, DeleteLogDelivery, ListLogDeliveries, " +
 		"PutResourcePolicy, DescribeResourcePolicies, DescribeLogGroups) that Step Functions logging uses, and for " +
 		"the X-Ray tracing actions; none supports resource-level permissions. lambda:InvokeFunction names each task function."
-	// reasonCheckAlarmsStar replaces reasonLambdaXRay on check-alarms' role when the
-	// configuration lists an alarm the stack does not create (see describeAlarmsResources):
-	// one IAM5 suppression covers the policy's "*", so its reason names both uses.
-	reasonCheckAlarmsStar = "Resource \"*\" is required by AWS for xray:PutTraceSegments and xray:PutTelemetryRecords " +
-		"(X-Ray active tracing; no resource-level permissions), and for cloudwatch:DescribeAlarms because the configuration " +
-		"lists alarms the stack does not create, which may be composite alarms: CloudWatch returns composite alarms only to " +
-		"a principal allowed DescribeAlarms on \"*\". The function describes only the configured alarm names; when every " +
-		"configured alarm is created by the stack, DescribeAlarms is scoped to their ARNs."
-	reasonFailureQueueNoDLQ = "This queue is itself the dead-letter store: it is the starter's on-failure destination for " +
-		"asynchronous invocations that failed after Lambda's retries. Nothing consumes it automatically, so it needs no " +
-		"DLQ of its own; an alarm fires when it holds a message and messages are kept 14 days."
+	reasonFailureQueueNoDLQ = "This queue is itself the dead-letter store: it receives the asynchronous invocations (and, " +
+		"for the evaluation, the scheduled deliveries) that failed after their retries. Nothing consumes it automatically, " +
+		"so it needs no DLQ of its own; an alarm fires when it holds a message and messages are kept 14 days."
 )
 
-// starRequiredActions are the actions that may appear with Resource "*" because AWS
-// supports no narrower resource for them.
-var starRequiredActions = []string{
-	"xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets",
-	"logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
-	"logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
+// starReason is the IAM5 reason for a function role whose "*" resource covers X-Ray and,
+// when given, the other actions described. One suppression covers a policy's "*", so its
+// reason names every use.
+func starReason(others ...string) string {
+	uses := append([]string{starXRay}, others...)
+	return "Resource \"*\" is required by AWS for " + strings.Join(uses, "; and for ") +
+		". Every other statement of this role names its resources."
 }
 
-func addNagSuppressions(scope awscdk.Stack, cfg *config.Config, tasks map[string]goFunction, sm awsstepfunctions.StateMachine, st starter) {
-	for _, s := range taskSpecs {
-		reason := reasonLambdaXRay
-		if s.describeAlarms && describeAlarmsOnStar(cfg) {
-			reason = reasonCheckAlarmsStar
-		}
-		suppressStar(tasks[s.name].role, reason)
+func addNagSuppressions(cfg *config.Config, tasks map[string]goFunction, sm awsstepfunctions.StateMachine, st starter, ev evaluator) {
+	var describeAlarms []string
+	if cfg.MayHaveCompositeAlarms() {
+		describeAlarms = []string{starDescribeAlarms}
 	}
-	suppressStar(st.role, reasonLambdaXRay)
+	for _, s := range taskSpecs {
+		var others []string
+		if s.metricData {
+			others = append(others, starGetMetricData)
+		}
+		if s.describeAlarms {
+			others = append(others, describeAlarms...)
+		}
+		suppressStar(tasks[s.name].role, starReason(others...))
+	}
+	suppressStar(st.role, starReason())
+	suppressStar(ev.role, starReason(describeAlarms...))
 	suppressStar(sm.Role(), reasonStateMachineLogsXRay)
 
-	cdknag.NagSuppressions_AddResourceSuppressions(st.failures.Node().DefaultChild(), &[]*cdknag.NagPackSuppression{{
-		Id:     jsii.String("AwsSolutions-SQS3"),
-		Reason: jsii.String(reasonFailureQueueNoDLQ),
-	}}, jsii.Bool(false))
+	for _, q := range []awssqs.Queue{st.failures, ev.failures} {
+		cdknag.NagSuppressions_AddResourceSuppressions(q.Node().DefaultChild(), &[]*cdknag.NagPackSuppression{{
+			Id:     jsii.String("AwsSolutions-SQS3"),
+			Reason: jsii.String(reasonFailureQueueNoDLQ),
+		}}, jsii.Bool(false))
+	}
 }
 
 // suppressStar suppresses AwsSolutions-IAM5 for the "*" resource of a role's default policy.

@@ -16,7 +16,7 @@ type Props struct {
 	// Config is the validated scaling configuration: it gives the ECS services the functions
 	// may scale, the alarms allowed to publish to the topic, and the alarms to create.
 	Config *config.Config
-	// ConfigPath is the configuration file, copied into the starter's asset.
+	// ConfigPath is the configuration file, copied into every function's asset.
 	ConfigPath string
 	// RepoRoot is the repository root: the functions are built there.
 	RepoRoot string
@@ -45,6 +45,7 @@ func NewStepscalerStack(scope constructs.Construct, id string, props *Props) (aw
 	sm := newStateMachine(st, definition, tasks)
 	topic := newTopic(st, cfg)
 	starter := newStarter(st, props, sm, topic)
+	evaluator := newEvaluator(st, props, sm)
 	newConfiguredAlarms(st, cfg, topic)
 
 	out := func(id, value, description string) {
@@ -58,8 +59,11 @@ func NewStepscalerStack(scope constructs.Construct, id string, props *Props) (aw
 	out("StateMachineConsoleUrl", *consoleURL(sm.StateMachineArn()), "Executions of the state machine in the Step Functions console")
 	out("TableName", *table.TableName(), "DynamoDB table with leases and scaling activity")
 	out("StarterFailureQueueUrl", *starter.failures.QueueUrl(), "Alarm notifications the starter could not process")
+	out("EvaluationScheduleName", *evaluator.schedule.Name(), "EventBridge Scheduler schedule that runs the alarm evaluation every minute")
+	out("EvaluationScheduleGroupName", *evaluator.group.Name(), "Schedule group of the evaluation schedule")
+	out("EvaluationFailureQueueUrl", *evaluator.failures.QueueUrl(), "Per-minute evaluations that failed or could not be delivered")
 
-	addNagSuppressions(st, cfg, tasks, sm, starter)
+	addNagSuppressions(cfg, tasks, sm, starter, evaluator)
 	return st, nil
 }
 

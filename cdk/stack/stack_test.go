@@ -1,10 +1,13 @@
 package stack
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/stepscaler/stepscaler/internal/config"
@@ -20,16 +23,24 @@ type functionCase struct {
 func functionCases(t *testing.T, tmpl map[string]any) []functionCase {
 	table := "{Ref:" + resources(tmpl, "AWS::DynamoDB::Table")[0].id + "}"
 	sm := "{Ref:" + resources(tmpl, "AWS::StepFunctions::StateMachine")[0].id + "}"
+	// Every function reads the deployed scaling configuration (lambdaenv.ScalingConfig).
+	env := func(kv ...string) map[string]string {
+		m := map[string]string{"STEPSCALER_CONFIG": "stepscaler.json"}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
 	return []functionCase{
-		{"Starter", "starter", 10, map[string]string{"STATE_MACHINE_ARN": sm, "STEPSCALER_CONFIG": "stepscaler.json"}},
-		{"AcquireLease", "acquire-lease", 10, map[string]string{"STEPSCALER_TABLE": table}},
-		{"CheckAlarms", "check-alarms", 10, map[string]string{}},
-		{"DescribeService", "describe-service", 10, map[string]string{}},
-		{"PlanScaling", "plan-scaling", 3, map[string]string{}},
-		{"UpdateDesiredCount", "update-desired-count", 10, map[string]string{}},
-		{"CheckStability", "check-stability", 10, map[string]string{}},
-		{"RecordOutcome", "record-outcome", 10, map[string]string{"STEPSCALER_TABLE": table, "ACTIVITY_RETENTION_DAYS": "42"}},
-		{"ReleaseLease", "release-lease", 10, map[string]string{"STEPSCALER_TABLE": table}},
+		{"Starter", "starter", 10, env("STATE_MACHINE_ARN", sm)},
+		{"EvaluateAlarms", "evaluate-alarms", 50, env("STATE_MACHINE_ARN", sm)},
+		{"AcquireLease", "acquire-lease", 10, env("STEPSCALER_TABLE", table)},
+		{"ReadAlarms", "read-alarms", 15, env()},
+		{"DescribeService", "describe-service", 10, env()},
+		{"PlanScaling", "plan-scaling", 5, env()},
+		{"UpdateDesiredCount", "update-desired-count", 10, env()},
+		{"CheckStability", "check-stability", 10, env()},
+		{"RecordOutcome", "record-outcome", 10, env("STEPSCALER_TABLE", table, "ACTIVITY_RETENTION_DAYS", "42")},
 	}
 }
 
@@ -78,12 +89,7 @@ func TestFunctions(t *testing.T) {
 				t.Errorf("log group retention = %v days, want 30", r)
 			}
 
-			got := map[string]string{}
-			if env, ok := p["Environment"].(map[string]any); ok {
-				for k, v := range env["Variables"].(map[string]any) {
-					got[k] = render(v)
-				}
-			}
+			got := functionEnv(fn)
 			if len(got) != len(c.env) {
 				t.Errorf("environment = %v, want %v", got, c.env)
 			}
@@ -96,47 +102,126 @@ func TestFunctions(t *testing.T) {
 	}
 }
 
-func TestStarterAsyncFailureDestination(t *testing.T) {
-	_, tmpl := synthesized(t)
-	starter := byConstructID(t, tmpl, "AWS::Lambda::Function", "Starter")
-	queue := byConstructID(t, tmpl, "AWS::SQS::Queue", "StarterFailures")
-
-	cfgs := resources(tmpl, "AWS::Lambda::EventInvokeConfig")
-	if len(cfgs) != 1 {
-		t.Fatalf("%d EventInvokeConfig resources, want 1 (the starter's)", len(cfgs))
-	}
-	p := cfgs[0].props
-	if render(p["FunctionName"]) != "{Ref:"+starter.id+"}" {
-		t.Errorf("EventInvokeConfig is for %s, want the starter", render(p["FunctionName"]))
-	}
-	dest := p["DestinationConfig"].(map[string]any)["OnFailure"].(map[string]any)["Destination"]
-	if render(dest) != "{GetAtt:"+queue.id+".Arn}" {
-		t.Errorf("on-failure destination = %s, want the failure queue", render(dest))
-	}
-	if p["MaximumRetryAttempts"] != float64(starterRetryAttempts) || p["MaximumEventAgeInSeconds"] != float64(3600) {
-		t.Errorf("retries = %v, max event age = %v", p["MaximumRetryAttempts"], p["MaximumEventAgeInSeconds"])
-	}
-
-	if queue.props["SqsManagedSseEnabled"] != true {
-		t.Errorf("failure queue is not encrypted: %v", queue.props)
-	}
-	assertTLSOnly(t, resources(tmpl, "AWS::SQS::QueuePolicy"), "failure queue")
-
-	var depth []resource
-	for _, a := range resources(tmpl, "AWS::CloudWatch::Alarm") {
-		if a.props["Namespace"] == "AWS/SQS" && a.props["MetricName"] == "ApproximateNumberOfMessagesVisible" {
-			depth = append(depth, a)
+// functionEnv is a function's environment, rendered.
+func functionEnv(fn resource) map[string]string {
+	got := map[string]string{}
+	if env, ok := fn.props["Environment"].(map[string]any); ok {
+		for k, v := range env["Variables"].(map[string]any) {
+			got[k] = render(v)
 		}
 	}
-	if len(depth) != 1 {
-		t.Fatalf("%d alarms on the failure queue's depth, want 1", len(depth))
+	return got
+}
+
+// TestEveryFunctionFolderIsDeployed: each folder under functions/ is one Lambda function,
+// and the stack deploys each of them (a function added without the stack following fails
+// here rather than in an account).
+func TestEveryFunctionFolderIsDeployed(t *testing.T) {
+	_, tmpl := synthesized(t)
+	entries, err := os.ReadDir(repoFile(t, "functions"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	a := depth[0].props
-	if dims := render(a["Dimensions"]); dims != `[{"Name":"QueueName","Value":{"Fn::GetAtt":["`+queue.id+`","QueueName"]}}]` {
-		t.Errorf("depth alarm dimensions = %s", dims)
+	var folders, deployed []string
+	for _, e := range entries {
+		if _, err := os.Stat(filepath.Join(repoFile(t, "functions"), e.Name(), "main.go")); e.IsDir() && err == nil {
+			folders = append(folders, e.Name())
+		}
 	}
-	if a["Threshold"] != float64(1) || a["ComparisonOperator"] != "GreaterThanOrEqualToThreshold" {
-		t.Errorf("depth alarm fires at %v %v, want >= 1 message", a["ComparisonOperator"], a["Threshold"])
+	for _, c := range functionCases(t, tmpl) {
+		deployed = append(deployed, c.folder)
+	}
+	if !equalSets(folders, deployed) {
+		t.Errorf("functions/ has %v, the stack deploys %v", sortedCopy(folders), sortedCopy(deployed))
+	}
+}
+
+// TestEveryFunctionIsToldWhereTheConfigIs checks the variable on every function in the
+// template, whether or not functionCases lists it.
+func TestEveryFunctionIsToldWhereTheConfigIs(t *testing.T) {
+	_, tmpl := synthesized(t)
+	fns := resources(tmpl, "AWS::Lambda::Function")
+	if len(fns) == 0 {
+		t.Fatal("no functions")
+	}
+	for _, fn := range fns {
+		if got := functionEnv(fn)["STEPSCALER_CONFIG"]; got != configFile {
+			t.Errorf("%s: STEPSCALER_CONFIG = %q, want %q", fn.id, got, configFile)
+		}
+	}
+}
+
+// asyncCase is what an asynchronously invoked function's invoke configuration must say.
+type asyncCase struct {
+	function, queue          string // construct ids
+	retries, maxEventAgeSecs float64
+}
+
+func TestAsyncFailureDestinations(t *testing.T) {
+	_, tmpl := synthesized(t)
+	cases := []asyncCase{
+		// SNS notifications: retried twice within an hour.
+		{"Starter", "StarterFailures", starterRetryAttempts, 3600},
+		// Per-minute evaluations: never retried, dropped after a minute (the next one
+		// supersedes them).
+		{"EvaluateAlarms", "EvaluationFailures", 0, 60},
+	}
+	cfgs := resources(tmpl, "AWS::Lambda::EventInvokeConfig")
+	if len(cfgs) != len(cases) {
+		t.Fatalf("%d EventInvokeConfig resources, want %d", len(cfgs), len(cases))
+	}
+	depthAlarms := map[string]resource{}
+	for _, a := range resources(tmpl, "AWS::CloudWatch::Alarm") {
+		if a.props["Namespace"] == "AWS/SQS" && a.props["MetricName"] == "ApproximateNumberOfMessagesVisible" {
+			depthAlarms[render(a.props["Dimensions"])] = a
+		}
+	}
+	if len(depthAlarms) != len(cases) {
+		t.Errorf("%d alarms on failure queues' depth, want %d", len(depthAlarms), len(cases))
+	}
+
+	for _, c := range cases {
+		t.Run(c.function, func(t *testing.T) {
+			fn := byConstructID(t, tmpl, "AWS::Lambda::Function", c.function)
+			queue := byConstructID(t, tmpl, "AWS::SQS::Queue", c.queue)
+			var cfg *resource
+			for i := range cfgs {
+				if render(cfgs[i].props["FunctionName"]) == "{Ref:"+fn.id+"}" {
+					cfg = &cfgs[i]
+				}
+			}
+			if cfg == nil {
+				t.Fatalf("no EventInvokeConfig for %s", c.function)
+			}
+			p := cfg.props
+			dest := p["DestinationConfig"].(map[string]any)["OnFailure"].(map[string]any)["Destination"]
+			if render(dest) != "{GetAtt:"+queue.id+".Arn}" {
+				t.Errorf("on-failure destination = %s, want %s", render(dest), c.queue)
+			}
+			if p["MaximumRetryAttempts"] != c.retries || p["MaximumEventAgeInSeconds"] != c.maxEventAgeSecs {
+				t.Errorf("retries = %v, max event age = %v; want %v, %v", p["MaximumRetryAttempts"], p["MaximumEventAgeInSeconds"], c.retries, c.maxEventAgeSecs)
+			}
+			if queue.props["SqsManagedSseEnabled"] != true {
+				t.Errorf("failure queue is not encrypted: %v", queue.props)
+			}
+			var policies []resource
+			for _, qp := range resources(tmpl, "AWS::SQS::QueuePolicy") {
+				if slices.Contains(renderAll(qp.props["Queues"]), "{Ref:"+queue.id+"}") {
+					policies = append(policies, qp)
+				}
+			}
+			assertTLSOnly(t, policies, c.queue)
+			if queue.props["MessageRetentionPeriod"] != float64(14*24*3600) {
+				t.Errorf("failure queue keeps messages %v s, want 14 days", queue.props["MessageRetentionPeriod"])
+			}
+			alarm, ok := depthAlarms[`[{"Name":"QueueName","Value":{"Fn::GetAtt":["`+queue.id+`","QueueName"]}}]`]
+			if !ok {
+				t.Fatalf("no alarm on %s's depth", c.queue)
+			}
+			if a := alarm.props; a["Threshold"] != float64(1) || a["ComparisonOperator"] != "GreaterThanOrEqualToThreshold" {
+				t.Errorf("depth alarm fires at %v %v, want >= 1 message", a["ComparisonOperator"], a["Threshold"])
+			}
+		})
 	}
 }
 
@@ -304,6 +389,76 @@ func TestStateMachine(t *testing.T) {
 	}
 }
 
+// TestTaskTimeoutsExceedFunctionTimeouts reads the deployed definition: every Task that
+// invokes a function of the stack must time out after the function does, so a function
+// timeout reaches the state machine as Lambda.Unknown (which the ASL retries) instead of
+// being cut short as States.Timeout.
+func TestTaskTimeoutsExceedFunctionTimeouts(t *testing.T) {
+	_, tmpl := synthesized(t)
+	sm := resources(tmpl, "AWS::StepFunctions::StateMachine")[0].props
+	var asl struct {
+		States map[string]struct {
+			Type           string
+			Resource       string
+			TimeoutSeconds *float64
+		}
+	}
+	if err := json.Unmarshal([]byte(sm["DefinitionString"].(string)), &asl); err != nil {
+		t.Fatal(err)
+	}
+	subs := sm["DefinitionSubstitutions"].(map[string]any)
+	timeouts := map[string]float64{} // rendered function ARN → function timeout
+	for _, f := range resources(tmpl, "AWS::Lambda::Function") {
+		timeouts["{GetAtt:"+f.id+".Arn}"] = f.props["Timeout"].(float64)
+	}
+	invoked := map[string]bool{}
+	tasks := 0
+	for name, st := range asl.States {
+		if st.Type != "Task" {
+			continue
+		}
+		tasks++
+		m := aslPlaceholder.FindStringSubmatch(st.Resource)
+		if m == nil || m[0] != st.Resource {
+			t.Errorf("Task %q invokes %q, not a function of the stack", name, st.Resource)
+			continue
+		}
+		fn := render(subs[m[1]])
+		fnTimeout, ok := timeouts[fn]
+		if !ok {
+			t.Errorf("Task %q: ${%s} is %s, no function of the stack", name, m[1], fn)
+			continue
+		}
+		invoked[fn] = true
+		switch {
+		case st.TimeoutSeconds == nil:
+			t.Errorf("Task %q has no TimeoutSeconds (function timeout %gs)", name, fnTimeout)
+		case *st.TimeoutSeconds <= fnTimeout:
+			t.Errorf("Task %q: TimeoutSeconds %g does not exceed its function's timeout %gs", name, *st.TimeoutSeconds, fnTimeout)
+		}
+	}
+	// Every task function is covered: all functions but the two triggers.
+	if want := len(timeouts) - 2; len(invoked) != want {
+		t.Errorf("the Tasks invoke %d functions, want %d (every function but the starter and the evaluator)", len(invoked), want)
+	}
+	t.Logf("%d Task states checked", tasks)
+}
+
+func TestReadDefinitionRejectsShortTaskTimeouts(t *testing.T) {
+	_, err := readDefinition(filepath.Join("testdata", "short-timeouts.asl.json"))
+	if err == nil {
+		t.Fatal("readDefinition accepted Task timeouts at or below their functions' timeouts")
+	}
+	for _, want := range []string{`"Plan" (plan-scaling) times out after 5s`, `"Record" (record-outcome) has no TimeoutSeconds`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("err = %v, want it to say %s", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), `"Describe"`) {
+		t.Errorf("err = %v names the Task whose timeout is right", err)
+	}
+}
+
 func TestReadDefinitionRejectsUnknownPlaceholder(t *testing.T) {
 	_, err := readDefinition(filepath.Join("testdata", "unknown-placeholder.asl.json"))
 	if err == nil || !regexp.MustCompile(`\$\{ScaleEverythingFunctionArn\}`).MatchString(err.Error()) {
@@ -342,10 +497,17 @@ func TestOutputs(t *testing.T) {
 	outputs := tmpl["Outputs"].(map[string]any)
 	sm := resources(tmpl, "AWS::StepFunctions::StateMachine")[0].id
 	want := map[string]string{
-		"TopicArn":               "{Ref:" + byConstructID(t, tmpl, "AWS::SNS::Topic", "Topic").id + "}",
-		"StateMachineArn":        "{Ref:" + sm + "}",
-		"StateMachineConsoleUrl": "https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/statemachines/view/{Ref:" + sm + "}",
-		"TableName":              "{Ref:" + resources(tmpl, "AWS::DynamoDB::Table")[0].id + "}",
+		"TopicArn":                    "{Ref:" + byConstructID(t, tmpl, "AWS::SNS::Topic", "Topic").id + "}",
+		"StateMachineArn":             "{Ref:" + sm + "}",
+		"StateMachineConsoleUrl":      "https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/statemachines/view/{Ref:" + sm + "}",
+		"TableName":                   "{Ref:" + resources(tmpl, "AWS::DynamoDB::Table")[0].id + "}",
+		"StarterFailureQueueUrl":      "{Ref:" + byConstructID(t, tmpl, "AWS::SQS::Queue", "StarterFailures").id + "}",
+		"EvaluationScheduleName":      render(byConstructID(t, tmpl, "AWS::Scheduler::Schedule", "EvaluationSchedule").props["Name"]),
+		"EvaluationScheduleGroupName": render(byConstructID(t, tmpl, "AWS::Scheduler::ScheduleGroup", "EvaluationScheduleGroup").props["Name"]),
+		"EvaluationFailureQueueUrl":   "{Ref:" + byConstructID(t, tmpl, "AWS::SQS::Queue", "EvaluationFailures").id + "}",
+	}
+	if len(outputs) != len(want) {
+		t.Errorf("%d outputs (%v), want %d", len(outputs), sortedKeys(outputs), len(want))
 	}
 	for name, v := range want {
 		o, ok := outputs[name].(map[string]any)

@@ -62,7 +62,79 @@ func readDefinition(path string) (*definition, error) {
 		return nil, fmt.Errorf("state machine definition %s has placeholders the stack does not substitute: %s (it substitutes ${%s})",
 			path, strings.Join(missing, ", "), strings.Join(known, "}, ${"))
 	}
+	if err := checkTaskTimeouts(data); err != nil {
+		return nil, fmt.Errorf("state machine definition %s: %w", path, err)
+	}
 	return &definition{path: path, body: string(data)}, nil
+}
+
+// checkTaskTimeouts requires every Task that invokes one of the stack's task functions to
+// set a TimeoutSeconds longer than that function's own timeout. A function that runs out
+// of time fails its invocation, which reaches the state machine as Lambda.Unknown (the
+// ASL retries it); a Task timeout at or below the function's would cut the invocation
+// short as States.Timeout first, and a function timeout could never be told apart.
+func checkTaskTimeouts(asl []byte) error {
+	var doc map[string]any
+	if err := json.Unmarshal(asl, &doc); err != nil {
+		return err
+	}
+	byPlaceholder := make(map[string]taskSpec, len(taskSpecs))
+	for _, s := range taskSpecs {
+		byPlaceholder["${"+placeholderFor(s)+"}"] = s
+	}
+	var problems []string
+	for name, st := range taskStates(doc) {
+		resource, _ := st["Resource"].(string)
+		spec, ok := byPlaceholder[resource]
+		if !ok {
+			continue
+		}
+		timeout, ok := st["TimeoutSeconds"].(float64)
+		switch {
+		case !ok:
+			problems = append(problems, fmt.Sprintf("Task %q (%s) has no TimeoutSeconds; it needs one above the function's %gs", name, spec.name, spec.timeoutSeconds))
+		case timeout <= spec.timeoutSeconds:
+			problems = append(problems, fmt.Sprintf("Task %q (%s) times out after %gs, not after the function's own %gs timeout", name, spec.name, timeout, spec.timeoutSeconds))
+		}
+	}
+	if len(problems) > 0 {
+		slices.Sort(problems)
+		return fmt.Errorf("task timeouts: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// taskStates is every Task state of an ASL document by name, including those in Parallel
+// branches and Map item processors.
+func taskStates(doc map[string]any) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	var walk func(machine map[string]any)
+	walk = func(machine map[string]any) {
+		states, _ := machine["States"].(map[string]any)
+		for name, v := range states {
+			st, _ := v.(map[string]any)
+			if st == nil {
+				continue
+			}
+			if st["Type"] == "Task" {
+				out[name] = st
+			}
+			if branches, ok := st["Branches"].([]any); ok {
+				for _, b := range branches {
+					if m, ok := b.(map[string]any); ok {
+						walk(m)
+					}
+				}
+			}
+			for _, key := range []string{"Iterator", "ItemProcessor"} {
+				if m, ok := st[key].(map[string]any); ok {
+					walk(m)
+				}
+			}
+		}
+	}
+	walk(doc)
+	return out
 }
 
 // newStateMachine is the Standard workflow defined by the ASL file, with each task

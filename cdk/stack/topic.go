@@ -2,7 +2,6 @@ package stack
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
@@ -70,26 +69,18 @@ type starter struct {
 	failures awssqs.Queue
 }
 
-// newStarter creates the starter: subscribed to the topic, allowed to start executions of
-// this state machine only, shipped with the scaling configuration beside its binary. SNS
-// invokes it asynchronously; events that still fail after Lambda's retries land in an
-// encrypted, TLS-only queue, and an alarm goes off as soon as one does.
+// newStarter creates the starter, the fast path: subscribed to the topic, allowed to start
+// executions of this state machine only. SNS invokes it asynchronously; events that still
+// fail after Lambda's retries land in an encrypted, TLS-only queue, and an alarm goes off
+// as soon as one does.
 func newStarter(scope awscdk.Stack, props *Props, sm awsstepfunctions.StateMachine, topic awssns.Topic) starter {
-	failures := awssqs.NewQueue(scope, jsii.String("StarterFailures"), &awssqs.QueueProps{
-		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
-		EnforceSSL:      jsii.Bool(true),
-		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
-		RemovalPolicy:   awscdk.RemovalPolicy_DESTROY,
-	})
-	f := newGoFunction(scope, props.RepoRoot, functionOptions{
+	failures := newFailureQueue(scope, "StarterFailures",
+		"Stepscaler: alarm notifications the starter failed to process are waiting in the failure queue")
+	f := newGoFunction(scope, props, functionOptions{
 		id: "Starter", name: "starter",
 		description:    "Stepscaler: start a scaling execution for an alarm notification",
 		timeoutSeconds: starterTimeoutSeconds,
-		env: map[string]*string{
-			envStateMachineArn: sm.StateMachineArn(),
-			envConfig:          jsii.String(starterConfigFile),
-		},
-		files: map[string]string{starterConfigFile: props.ConfigPath},
+		env:            map[string]*string{envStateMachineArn: sm.StateMachineArn()},
 		async: &asyncOptions{
 			onFailure:     awslambdadestinations.NewSqsDestination(failures),
 			retryAttempts: starterRetryAttempts,
@@ -99,16 +90,5 @@ func newStarter(scope awscdk.Stack, props *Props, sm awsstepfunctions.StateMachi
 	f.role.AddToPrincipalPolicy(allow([]string{"states:StartExecution"}, sm.StateMachineArn()))
 	topic.AddSubscription(awssnssubscriptions.NewLambdaSubscription(f.fn, nil))
 
-	awscloudwatch.NewAlarm(scope, jsii.String("StarterFailuresAlarm"), &awscloudwatch.AlarmProps{
-		AlarmDescription: jsii.String("Stepscaler: alarm notifications the starter failed to process are waiting in the failure queue"),
-		Metric: failures.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
-			Period:    awscdk.Duration_Minutes(jsii.Number(5)),
-			Statistic: jsii.String("Maximum"),
-		}),
-		Threshold:          jsii.Number(1),
-		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-		EvaluationPeriods:  jsii.Number(1),
-		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-	})
 	return starter{goFunction: f, failures: failures}
 }
