@@ -273,3 +273,28 @@ func TestStepscalerFromConfig(t *testing.T) {
 		t.Errorf("unknown service: %v", err)
 	}
 }
+
+// TestStepscalerMatchesAASOnALongClimb: a need that rises far past ten steps (the bound
+// one execution used to have) is met at Application Auto Scaling's pace, minute for minute:
+// both take a step each minute the alarm stays in ALARM.
+func TestStepscalerMatchesAASOnALongClimb(t *testing.T) {
+	st := testStepscaler(t)
+	setup := testSetup()
+	setup.Max = 30
+	// 20 rps (2 tasks) for 10 minutes, then 200 rps (20 tasks) for two hours.
+	tr := minuteTrace(seg{10, 20}, seg{120, 200})
+	ours := mustRun(t, tr, setup, st)
+	aas := mustRun(t, tr, setup, &AASStepScaling{Policies: st.Policies})
+	for m := range ours.Samples {
+		if a, b := ours.Samples[m].Desired, aas.Samples[m].Desired; a != b {
+			t.Fatalf("minute %d: desired %d, Application Auto Scaling's %d; by minute %v vs %v", m, a, b, desiredByMinute(ours), desiredByMinute(aas))
+		}
+	}
+	// From 2 to 20 is 18 steps, one a minute from minute 11: 20 tasks asked for at minute 28.
+	if got := sampleAt(t, ours, 28).Desired; got != 20 {
+		t.Errorf("minute 28: desired %d, want 20", got)
+	}
+	if ours.Measures.TimeToCapacity.Unreached != 0 || ours.Notes["steps"] < 18 {
+		t.Errorf("measures %+v, notes %v; want the need met in at least 18 steps", ours.Measures.TimeToCapacity, ours.Notes)
+	}
+}
