@@ -18,6 +18,7 @@ func describeActivities(ctx context.Context, args []string) error {
 	fs := newFlags("describe-scaling-activities")
 	svc := addServiceFlags(fs)
 	maxItems := fs.Int("max-items", 20, "how many activities to show, newest first (0: all)")
+	notScaled := fs.Bool("include-not-scaled-activities", false, "also list decisions that changed nothing (NotScaled), as the AWS CLI's flag of that name")
 	output := fs.String("output", "table", "output format: table or json")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -26,9 +27,19 @@ func describeActivities(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	acts, err := store.List(ctx, ref, *maxItems)
+	all, err := store.List(ctx, ref, 0)
 	if err != nil {
 		return err
+	}
+	var acts []activity.Activity
+	for _, a := range all {
+		if a.StatusCode == activity.StatusNotScaled && !*notScaled {
+			continue
+		}
+		if *maxItems > 0 && len(acts) == *maxItems {
+			break
+		}
+		acts = append(acts, a)
 	}
 	return printActivities(os.Stdout, acts, *output)
 }

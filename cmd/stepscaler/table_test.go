@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -61,9 +62,19 @@ func TestSuspendResumeAndListActivities(t *testing.T) {
 	if err := st.Record(ctx, web, store.Outcome{Activity: activity.Activity{ActivityID: "exec-1", ResourceID: web.ResourceID(), StatusCode: activity.StatusSuccessful}}); err != nil {
 		t.Fatal(err)
 	}
+	held := activity.Activity{ActivityID: "exec-2", ResourceID: web.ResourceID(), StatusCode: activity.StatusNotScaled, StartTime: time.Now()}
+	if err := st.Record(ctx, web, store.Outcome{Activity: held}); err != nil {
+		t.Fatal(err)
+	}
 	out := captureStdout(t, func() error { return describeActivities(ctx, append(args, "--output", "json")) })
-	if !strings.Contains(out, `"ActivityId": "exec-1"`) || !strings.Contains(out, `"ScalingActivities"`) {
-		t.Errorf("describe-scaling-activities printed:\n%s", out)
+	if !strings.Contains(out, `"ActivityId": "exec-1"`) || !strings.Contains(out, `"ScalingActivities"`) || strings.Contains(out, "exec-2") {
+		t.Errorf("describe-scaling-activities printed:\n%s\nwant exec-1 and not the not-scaled exec-2", out)
+	}
+	out = captureStdout(t, func() error {
+		return describeActivities(ctx, append(args, "--output", "json", "--include-not-scaled-activities"))
+	})
+	if !strings.Contains(out, `"ActivityId": "exec-1"`) || !strings.Contains(out, `"ActivityId": "exec-2"`) {
+		t.Errorf("with --include-not-scaled-activities:\n%s\nwant both", out)
 	}
 }
 

@@ -1,6 +1,6 @@
 // Package config reads and validates Stepscaler's scaling configuration: the ECS services
-// it may scale and the CloudWatch alarms that drive them. The same file is shipped with the
-// starter function and read by the CDK app, so both apply one definition.
+// it may scale and the CloudWatch alarms that drive them. The same file is shipped with every
+// function and read by the CDK app, so the stack and every step apply one definition.
 package config
 
 import (
