@@ -67,6 +67,8 @@ bench: node_modules/.installed bin/aws-lambda-rie
 fuzz:
 	go test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./internal/alarm/
 	go test -run '^$$' -fuzz FuzzMessages -fuzztime 30s ./internal/alarm/
+	go test -run '^$$' -fuzz FuzzParseDescribeServices -fuzztime 30s ./internal/service/
+	go test -run '^$$' -fuzz FuzzExecutionName -fuzztime 30s ./internal/workflow/
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
