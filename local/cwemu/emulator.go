@@ -15,13 +15,13 @@ package cwemu
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/stepscaler/stepscaler/local/emulator"
 )
 
 // Options configure an Emulator. The zero value is usable.
@@ -85,11 +85,9 @@ type Emulator struct {
 	mu      sync.Mutex
 	alarms  map[string]*alarm // by name; metric and composite alarms share one namespace
 	metrics map[metricKey]*metricSeries
-	faults  []*Fault
-	calls   map[string]int
+	faults  *emulator.Faults // shares mu
 
-	server    *http.Server
-	url       string
+	server    *emulator.Server // nil if New made the Emulator
 	stop      chan struct{}
 	done      chan struct{}
 	closeOnce sync.Once
@@ -108,10 +106,10 @@ func New(opts Options) (*Emulator, error) {
 		log:     opts.Logger,
 		alarms:  map[string]*alarm{},
 		metrics: map[metricKey]*metricSeries{},
-		calls:   map[string]int{},
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
 	}
+	e.faults = emulator.NewFaults(&e.mu, faultCodes)
 	e.handler = e.routes()
 	if opts.EvaluateEvery > 0 {
 		go e.evaluateInBackground(opts.EvaluateEvery)
@@ -127,23 +125,15 @@ func Start(opts Options) (*Emulator, error) {
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", e.opts.Addr)
-	if err != nil {
+	if e.server, err = emulator.Serve("cwemu", e.opts.Addr, e.handler, e.log); err != nil {
 		_ = e.Close()
-		return nil, fmt.Errorf("cwemu: listen on %s: %w", e.opts.Addr, err)
+		return nil, err
 	}
-	e.url = "http://" + ln.Addr().String()
-	e.server = &http.Server{Handler: e.handler, ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		if err := e.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			e.log.Error("cwemu: serve", "err", err)
-		}
-	}()
 	return e, nil
 }
 
 // URL is the endpoint to give the SDK as BaseEndpoint, or "" if New made the Emulator.
-func (e *Emulator) URL() string { return e.url }
+func (e *Emulator) URL() string { return e.server.URL() }
 
 // Handler serves both the CloudWatch API and the control API.
 func (e *Emulator) Handler() http.Handler { return e.handler }
@@ -153,13 +143,7 @@ func (e *Emulator) Close() error {
 	e.closeOnce.Do(func() {
 		close(e.stop)
 		<-e.done
-		if e.server != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			if err := e.server.Shutdown(ctx); err != nil {
-				e.closeErr = fmt.Errorf("cwemu: shut down server: %w", err)
-			}
-		}
+		e.closeErr = e.server.Close()
 	})
 	return e.closeErr
 }

@@ -139,7 +139,7 @@ func (e *Emulator) serveOperation(r *http.Request, op string) (any, []delivery, 
 func (e *Emulator) call(op, authorization string, body []byte) (any, []delivery, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.calls[op]++
+	e.faults.Count(op)
 	// Signatures are not checked, but an unsigned request is an error in CloudWatch and
 	// almost certainly a misconfigured client here.
 	if authorization == "" {
@@ -149,8 +149,8 @@ func (e *Emulator) call(op, authorization string, body []byte) (any, []delivery,
 	if !ok {
 		return nil, nil, errorf("UnknownOperation", "The local CloudWatch emulator does not implement the operation %s.", op)
 	}
-	if f := e.takeFault(op); f != nil {
-		return nil, nil, f
+	if f, ok := e.faults.Take(op); ok {
+		return nil, nil, &apiError{Code: f.Error, Message: f.Message}
 	}
 	c := &call{now: e.now()}
 	out, err := handler(e, c, body)

@@ -98,7 +98,7 @@ func (e *Emulator) call(op, authorization string, body []byte) (any, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.now()
-	e.calls[op]++
+	e.faults.Count(op)
 	// Signatures are not checked, but an unsigned request is an error in
 	// ECS and almost certainly a misconfigured client here.
 	if authorization == "" {
@@ -108,8 +108,8 @@ func (e *Emulator) call(op, authorization string, body []byte) (any, error) {
 	if !ok {
 		return nil, &apiError{Type: "UnknownOperationException", Message: "Unknown operation " + op}
 	}
-	if f := e.takeFault(op); f != nil {
-		return nil, f
+	if f, ok := e.faults.Take(op); ok {
+		return nil, &apiError{Type: f.Error, Message: f.Message}
 	}
 	if o.bucket != nil && !o.bucket.allow(now) {
 		return nil, errThrottled()

@@ -6,13 +6,15 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/stepscaler/stepscaler/local/emulator"
 )
 
 // The control API: the Go control methods over HTTP, for a process that
 // did not start the emulator. JSON in, JSON out; durations are Go duration
 // strings ("150ms"). See README.md for the routes.
 
-const controlPrefix = "/_emulator/"
+const controlPrefix = emulator.ControlPrefix
 
 func (e *Emulator) routes() http.Handler {
 	mux := http.NewServeMux()
@@ -23,11 +25,9 @@ func (e *Emulator) routes() http.Handler {
 	mux.HandleFunc("POST "+controlPrefix+"services", e.ctlCreateService)
 	mux.HandleFunc("GET "+controlPrefix+"services/{cluster}/{name}", e.ctlGetService)
 	mux.HandleFunc("PATCH "+controlPrefix+"services/{cluster}/{name}", e.ctlPatchService)
-	mux.HandleFunc("POST "+controlPrefix+"faults", e.ctlInjectFault)
-	mux.HandleFunc("GET "+controlPrefix+"calls", e.ctlCalls)
-	mux.HandleFunc(controlPrefix, func(w http.ResponseWriter, r *http.Request) {
-		writeControlError(w, http.StatusNotFound, fmt.Errorf("no control route %s %s", r.Method, r.URL.Path))
-	})
+	mux.HandleFunc("POST "+controlPrefix+"faults", e.faults.ServeInjectFault)
+	mux.HandleFunc("GET "+controlPrefix+"calls", e.faults.ServeCalls)
+	mux.HandleFunc(controlPrefix, emulator.NoControlRoute)
 	mux.HandleFunc("/", e.serveAPI)
 	return mux
 }
@@ -74,73 +74,73 @@ func (e *Emulator) ctlCreateCluster(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Name string `json:"name"`
 	}
-	if !decodeControl(w, r, &in) {
+	if !emulator.DecodeControl(w, r, &in) {
 		return
 	}
 	if err := e.CreateCluster(in.Name); err != nil {
-		writeControlError(w, http.StatusBadRequest, err)
+		emulator.WriteControlError(w, http.StatusBadRequest, err)
 		return
 	}
-	writeControl(w, http.StatusCreated, map[string]string{"name": in.Name})
+	emulator.WriteControl(w, http.StatusCreated, map[string]string{"name": in.Name})
 }
 
 func (e *Emulator) ctlSetCapacity(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		MaxTasks *int `json:"maxTasks"`
 	}
-	if !decodeControl(w, r, &in) {
+	if !emulator.DecodeControl(w, r, &in) {
 		return
 	}
 	if in.MaxTasks == nil {
-		writeControlError(w, http.StatusBadRequest, errors.New("maxTasks is required (negative: unlimited)"))
+		emulator.WriteControlError(w, http.StatusBadRequest, errors.New("maxTasks is required (negative: unlimited)"))
 		return
 	}
 	if err := e.SetCapacity(r.PathValue("cluster"), *in.MaxTasks); err != nil {
-		writeControlError(w, controlStatus(err), err)
+		emulator.WriteControlError(w, controlStatus(err), err)
 		return
 	}
-	writeControl(w, http.StatusOK, map[string]int{"maxTasks": *in.MaxTasks})
+	emulator.WriteControl(w, http.StatusOK, map[string]int{"maxTasks": *in.MaxTasks})
 }
 
 func (e *Emulator) ctlSetFargateCapacity(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Available *bool `json:"available"`
 	}
-	if !decodeControl(w, r, &in) {
+	if !emulator.DecodeControl(w, r, &in) {
 		return
 	}
 	if in.Available == nil {
-		writeControlError(w, http.StatusBadRequest, errors.New("available is required"))
+		emulator.WriteControlError(w, http.StatusBadRequest, errors.New("available is required"))
 		return
 	}
 	if err := e.SetFargateCapacity(r.PathValue("cluster"), *in.Available); err != nil {
-		writeControlError(w, controlStatus(err), err)
+		emulator.WriteControlError(w, controlStatus(err), err)
 		return
 	}
-	writeControl(w, http.StatusOK, map[string]bool{"available": *in.Available})
+	emulator.WriteControl(w, http.StatusOK, map[string]bool{"available": *in.Available})
 }
 
 func (e *Emulator) ctlSetContainerInstances(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Count *int `json:"count"`
 	}
-	if !decodeControl(w, r, &in) {
+	if !emulator.DecodeControl(w, r, &in) {
 		return
 	}
 	if in.Count == nil {
-		writeControlError(w, http.StatusBadRequest, errors.New("count is required"))
+		emulator.WriteControlError(w, http.StatusBadRequest, errors.New("count is required"))
 		return
 	}
 	if err := e.SetContainerInstances(r.PathValue("cluster"), *in.Count); err != nil {
-		writeControlError(w, controlStatus(err), err)
+		emulator.WriteControlError(w, controlStatus(err), err)
 		return
 	}
-	writeControl(w, http.StatusOK, map[string]int{"count": *in.Count})
+	emulator.WriteControl(w, http.StatusOK, map[string]int{"count": *in.Count})
 }
 
 func (e *Emulator) ctlCreateService(w http.ResponseWriter, r *http.Request) {
 	in := controlService{Cluster: "default"}
-	if !decodeControl(w, r, &in) {
+	if !emulator.DecodeControl(w, r, &in) {
 		return
 	}
 	spec := ServiceSpec{
@@ -158,65 +158,42 @@ func (e *Emulator) ctlCreateService(w http.ResponseWriter, r *http.Request) {
 		FailRollouts:          in.FailRollouts,
 	}
 	if err := e.CreateService(in.Cluster, in.Name, spec); err != nil {
-		writeControlError(w, controlStatus(err), err)
+		emulator.WriteControlError(w, controlStatus(err), err)
 		return
 	}
 	v, _ := e.Service(in.Cluster, in.Name)
-	writeControl(w, http.StatusCreated, v)
+	emulator.WriteControl(w, http.StatusCreated, v)
 }
 
 func (e *Emulator) ctlGetService(w http.ResponseWriter, r *http.Request) {
 	cluster, name := r.PathValue("cluster"), r.PathValue("name")
 	v, ok := e.Service(cluster, name)
 	if !ok {
-		writeControlError(w, http.StatusNotFound, fmt.Errorf("service %s/%s: %w", cluster, name, ErrServiceNotFound))
+		emulator.WriteControlError(w, http.StatusNotFound, fmt.Errorf("service %s/%s: %w", cluster, name, ErrServiceNotFound))
 		return
 	}
-	writeControl(w, http.StatusOK, v)
+	emulator.WriteControl(w, http.StatusOK, v)
 }
 
 func (e *Emulator) ctlPatchService(w http.ResponseWriter, r *http.Request) {
 	cluster, name := r.PathValue("cluster"), r.PathValue("name")
 	var in controlPatch
-	if !decodeControl(w, r, &in) {
+	if !emulator.DecodeControl(w, r, &in) {
 		return
 	}
 	if in.TaskStartDelay != nil {
 		if err := e.SetTaskStartDelay(cluster, name, time.Duration(*in.TaskStartDelay)); err != nil {
-			writeControlError(w, controlStatus(err), err)
+			emulator.WriteControlError(w, controlStatus(err), err)
 			return
 		}
 	}
 	if in.FailRollouts != nil {
 		if err := e.FailRollouts(cluster, name, *in.FailRollouts); err != nil {
-			writeControlError(w, controlStatus(err), err)
+			emulator.WriteControlError(w, controlStatus(err), err)
 			return
 		}
 	}
 	e.ctlGetService(w, r)
-}
-
-func (e *Emulator) ctlInjectFault(w http.ResponseWriter, r *http.Request) {
-	var f Fault
-	if !decodeControl(w, r, &f) {
-		return
-	}
-	e.InjectFault(f)
-	writeControl(w, http.StatusCreated, f)
-}
-
-func (e *Emulator) ctlCalls(w http.ResponseWriter, _ *http.Request) {
-	writeControl(w, http.StatusOK, e.callCounts())
-}
-
-func decodeControl(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
-	dec.DisallowUnknownFields() // a misspelt control field should not pass silently
-	if err := dec.Decode(v); err != nil {
-		writeControlError(w, http.StatusBadRequest, fmt.Errorf("decode request body: %w", err))
-		return false
-	}
-	return true
 }
 
 func controlStatus(err error) int {
@@ -228,14 +205,4 @@ func controlStatus(err error) int {
 	default:
 		return http.StatusBadRequest
 	}
-}
-
-func writeControl(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v) // the client is gone if this fails
-}
-
-func writeControlError(w http.ResponseWriter, status int, err error) {
-	writeControl(w, status, map[string]string{"error": err.Error()})
 }

@@ -15,14 +15,14 @@
 package ecsemu
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/stepscaler/stepscaler/local/emulator"
 )
 
 // Options configure an Emulator. The zero value is usable.
@@ -123,11 +123,9 @@ type Emulator struct {
 	lastNow      time.Time
 	clusters     map[string]*cluster
 	clusterOrder []*cluster
-	faults       []*Fault
-	calls        map[string]int
+	faults       *emulator.Faults // shares mu
 
-	server    *http.Server
-	url       string
+	server    *emulator.Server // nil if New made the Emulator
 	ticking   bool
 	stop      chan struct{}
 	done      chan struct{}
@@ -153,18 +151,10 @@ func Start(opts Options) (*Emulator, error) {
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", e.opts.Addr)
-	if err != nil {
+	if e.server, err = emulator.Serve("ecsemu", e.opts.Addr, e.handler, e.log); err != nil {
 		_ = e.Close()
-		return nil, fmt.Errorf("ecsemu: listen on %s: %w", e.opts.Addr, err)
+		return nil, err
 	}
-	e.url = "http://" + ln.Addr().String()
-	e.server = &http.Server{Handler: e.handler, ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		if err := e.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			e.log.Error("ecsemu: serve", "err", err)
-		}
-	}()
 	return e, nil
 }
 
@@ -180,10 +170,10 @@ func newEmulator(opts Options, clock func() time.Time) (*Emulator, error) {
 		log:      opts.Logger,
 		clock:    clock,
 		clusters: map[string]*cluster{},
-		calls:    map[string]int{},
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
 	}
+	e.faults = emulator.NewFaults(&e.mu, faultCodes)
 	e.ops = e.operations(clock())
 	e.handler = e.routes()
 	e.addCluster("default")
@@ -192,7 +182,7 @@ func newEmulator(opts Options, clock func() time.Time) (*Emulator, error) {
 
 // URL is the endpoint to give the SDK as BaseEndpoint, or "" if the
 // Emulator was made by New.
-func (e *Emulator) URL() string { return e.url }
+func (e *Emulator) URL() string { return e.server.URL() }
 
 // Handler serves both the ECS API and the control API.
 func (e *Emulator) Handler() http.Handler { return e.handler }
@@ -204,13 +194,7 @@ func (e *Emulator) Close() error {
 		if e.ticking {
 			<-e.done
 		}
-		if e.server != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			if err := e.server.Shutdown(ctx); err != nil {
-				e.closeErr = fmt.Errorf("ecsemu: shut down server: %w", err)
-			}
-		}
+		e.closeErr = e.server.Close()
 	})
 	return e.closeErr
 }
@@ -572,82 +556,4 @@ func (e *Emulator) updateCluster(clusterName string, change func(*cluster, time.
 	}
 	change(c, now)
 	return nil
-}
-
-// Common ECS error names for Fault.Error. Any other error name works too;
-// ServerException and ServiceUnavailableException are sent as 500 and 503,
-// everything else as 400.
-const (
-	Throttling       = "ThrottlingException"
-	ServerError      = "ServerException"
-	ServiceNotFound  = "ServiceNotFoundException"
-	ClusterNotFound  = "ClusterNotFoundException"
-	ServiceNotActive = "ServiceNotActiveException"
-	InvalidParameter = "InvalidParameterException"
-	AccessDenied     = "AccessDeniedException"
-)
-
-// Fault makes the next Times requests of Operation ("" for any) fail with
-// the error named Error, before any other processing.
-type Fault struct {
-	Operation string `json:"operation"`
-	Error     string `json:"error"`
-	Times     int    `json:"times"`   // at least 1
-	Message   string `json:"message"` // default: a generic message
-}
-
-// InjectFault queues f. Faults match in the order they were injected.
-func (e *Emulator) InjectFault(f Fault) {
-	f.Times = max(f.Times, 1)
-	if f.Error == "" {
-		f.Error = ServerError
-	}
-	if f.Message == "" {
-		f.Message = "Injected fault."
-		if f.Error == Throttling {
-			f.Message = "Rate exceeded"
-		}
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.faults = append(e.faults, &f)
-}
-
-// takeFault consumes one use of the first fault matching op.
-func (e *Emulator) takeFault(op string) *apiError {
-	for i, f := range e.faults {
-		if f.Operation != "" && f.Operation != op {
-			continue
-		}
-		if f.Times--; f.Times == 0 {
-			e.faults = append(e.faults[:i], e.faults[i+1:]...)
-		}
-		return &apiError{Type: f.Error, Message: f.Message}
-	}
-	return nil
-}
-
-// Calls returns how many requests of the operation the emulator received,
-// failed ones included; "" counts all operations.
-func (e *Emulator) Calls(operation string) int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if operation != "" {
-		return e.calls[operation]
-	}
-	n := 0
-	for _, c := range e.calls {
-		n += c
-	}
-	return n
-}
-
-func (e *Emulator) callCounts() map[string]int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	out := make(map[string]int, len(e.calls))
-	for op, n := range e.calls {
-		out[op] = n
-	}
-	return out
 }

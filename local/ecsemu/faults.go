@@ -1,0 +1,31 @@
+package ecsemu
+
+import "github.com/stepscaler/stepscaler/local/emulator"
+
+// Common ECS error names for Fault.Error. Any other error name works too;
+// ServerException and ServiceUnavailableException are sent as 500 and 503,
+// everything else as 400.
+const (
+	Throttling       = "ThrottlingException"
+	ServerError      = "ServerException"
+	ServiceNotFound  = "ServiceNotFoundException"
+	ClusterNotFound  = "ClusterNotFoundException"
+	ServiceNotActive = "ServiceNotActiveException"
+	InvalidParameter = "InvalidParameterException"
+	AccessDenied     = "AccessDeniedException"
+)
+
+// Fault makes the next Times requests of Operation ("" for any) fail with
+// the error named Error (default ServerException), before any other
+// processing.
+type Fault = emulator.Fault
+
+// faultCodes are the error names injected faults default to.
+var faultCodes = emulator.FaultCodes{Default: ServerError, Throttling: Throttling}
+
+// InjectFault queues f. Faults match in the order they were injected.
+func (e *Emulator) InjectFault(f Fault) { e.faults.Inject(f) }
+
+// Calls returns how many requests of the operation the emulator received,
+// failed ones included; "" counts all operations.
+func (e *Emulator) Calls(operation string) int { return e.faults.Calls(operation) }
