@@ -115,11 +115,18 @@ func metricAlarm(m cwtypes.MetricAlarm) Alarm {
 		return a
 	}
 	// A metric-math alarm: its queries as defined, the one with ReturnData evaluated.
-	// Its period is its queries' (the alarm itself has none).
-	a.queries = m.Metrics
+	// Its period is its queries' (the alarm itself has none). An anomaly-detection alarm
+	// returns two series, its metric and the band it compares with (ThresholdMetricId):
+	// the metric is the one to size from, and the band is not asked for.
+	band := aws.ToString(m.ThresholdMetricId)
 	for _, q := range m.Metrics {
+		id := aws.ToString(q.Id)
+		if id == band {
+			continue
+		}
+		a.queries = append(a.queries, q)
 		if aws.ToBool(q.ReturnData) {
-			a.returnID = aws.ToString(q.Id)
+			a.returnID = id
 		}
 		period := aws.ToInt32(q.Period)
 		if q.MetricStat != nil {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
@@ -42,6 +43,11 @@ type Started struct {
 	Duplicate bool
 }
 
+// sameStart is how much earlier than the request a new execution's start date may be,
+// for the clocks of the caller and of Step Functions: an execution that started earlier
+// than that existed before the request.
+const sameStart = time.Second
+
 // Start starts the execution for in, named workflow.ExecutionName(in.Service,
 // in.Trigger.Minute).
 func (s *Starter) Start(ctx context.Context, in workflow.Input) (Started, error) {
@@ -50,23 +56,24 @@ func (s *Starter) Start(ctx context.Context, in workflow.Input) (Started, error)
 	if err != nil {
 		return Started{Name: name}, fmt.Errorf("encode the input of execution %s: %w", name, err)
 	}
-	_, err = s.sfn.StartExecution(ctx, &sfn.StartExecutionInput{
+	asked := time.Now()
+	out, err := s.sfn.StartExecution(ctx, &sfn.StartExecutionInput{
 		StateMachineArn: aws.String(s.arn),
 		Name:            aws.String(name),
 		Input:           aws.String(string(body)),
 	})
 	// Step Functions answers ExecutionAlreadyExists for a name it has seen in the last 90
 	// days unless the input is identical and the execution still running, in which case
-	// it returns that execution (StartExecution, API Reference): both mean the minute is
-	// taken care of.
+	// it returns that execution (StartExecution, API Reference), started before the
+	// request: both mean the minute is taken care of.
 	var exists *sfntypes.ExecutionAlreadyExists
-	if errors.As(err, &exists) {
+	switch {
+	case errors.As(err, &exists):
 		return Started{Name: name, Duplicate: true}, nil
-	}
-	if err != nil {
+	case err != nil:
 		return Started{Name: name}, fmt.Errorf("start execution %s: %w", name, err)
 	}
-	return Started{Name: name}, nil
+	return Started{Name: name, Duplicate: aws.ToTime(out.StartDate).Before(asked.Add(-sameStart))}, nil
 }
 
 // Running lists the names of the state machine's running executions. Step Functions

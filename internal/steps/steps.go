@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/stepscaler/stepscaler/internal/config"
 	"github.com/stepscaler/stepscaler/internal/scaling"
@@ -71,6 +72,13 @@ func Classify(err error, what string) error {
 func isTransient(err error) bool {
 	var netErr net.Error
 	if errors.As(err, &netErr) {
+		return true
+	}
+	// A 5xx is the service's fault whatever its body says: a 503 ECS does not model, or a
+	// 502 page from a proxy with no error code at all. The SDK's standard retryer retries
+	// 500, 502, 503 and 504 on the status alone.
+	var respErr *smithyhttp.ResponseError
+	if errors.As(err, &respErr) && respErr.HTTPStatusCode() >= 500 {
 		return true
 	}
 	var maxAttempts *retry.MaxAttemptsError
