@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stepscaler/stepscaler/internal/deploy"
 )
 
 const (
@@ -19,13 +21,6 @@ const (
 	// Scaling invokes a step policy every minute its alarm stays in ALARM. EventBridge
 	// Scheduler's rate expressions are "rate(value unit)", unit minute|minutes|hour|...
 	evaluationSchedule = "rate(1 minute)"
-	// evaluatorTimeoutSeconds bounds one evaluation: one DescribeAlarms request per 100
-	// configured alarms, one ListExecutions, then at most STARTS_PER_SECOND StartExecution
-	// calls a second (default 5, evaluate.DefaultStartsPerSecond), so about 240 services in
-	// ALARM at once fit; the rest wait for the next minute, whose run starts the list
-	// elsewhere. It stays below the schedule's minute, so one evaluation is over before the
-	// next begins.
-	evaluatorTimeoutSeconds = 50
 	// evaluationMaxEventAgeSeconds and evaluationRetryAttempts make a missed evaluation
 	// stay missed: the next minute's evaluation reads the alarms again and supersedes it,
 	// and a late or repeated one would only start executions for a minute that is over.
@@ -68,7 +63,7 @@ func newEvaluator(scope awscdk.Stack, props *Props, sm awsstepfunctions.StateMac
 	f := newGoFunction(scope, props, functionOptions{
 		id: "EvaluateAlarms", name: "evaluate-alarms",
 		description:    "Stepscaler: every minute, start a scaling execution for each service with an alarm in ALARM",
-		timeoutSeconds: evaluatorTimeoutSeconds,
+		timeoutSeconds: deploy.Timeout("evaluate-alarms").Seconds(),
 		// STARTS_PER_SECOND is left to its default (evaluate.DefaultStartsPerSecond).
 		env: map[string]*string{envStateMachineArn: sm.StateMachineArn()},
 		async: &asyncOptions{

@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stepscaler/stepscaler/internal/deploy"
 )
 
 const (
@@ -49,14 +51,12 @@ type taskSpec struct {
 	name        string // folder under functions/
 	id          string // construct id; the ASL placeholder is ${<id>FunctionArn}
 	description string
-	// timeoutSeconds is sized to the work: one to three API calls of tens of milliseconds,
-	// with room for the SDK's three attempts and backoff under throttling; plan-scaling
-	// calls nothing. The Task's TimeoutSeconds in the ASL must exceed it (checked at synth,
-	// see checkTaskTimeouts): a function timeout then reaches the state machine as
+	// The function's timeout is deploy.Timeout(name), which the local stack applies too.
+	// The Task's TimeoutSeconds in the ASL must exceed it (checked at synth, see
+	// checkTaskTimeouts): a function timeout then reaches the state machine as
 	// Lambda.Unknown, which the ASL retries.
-	timeoutSeconds float64
-	tableActions   []string // DynamoDB actions on the table; none means no table access
-	ecs            ecsAccess
+	tableActions []string // DynamoDB actions on the table; none means no table access
+	ecs          ecsAccess
 	// describeAlarms grants cloudwatch:DescribeAlarms on the configured alarms (see
 	// describeAlarmsResources for when that has to be "*").
 	describeAlarms bool
@@ -76,20 +76,20 @@ type taskSpec struct {
 // DynamoDB Developer Guide, "Using IAM with DynamoDB transactions"), so PutItem and
 // UpdateItem are exactly what record-outcome needs.
 var taskSpecs = []taskSpec{
-	{name: "acquire-lease", id: "AcquireLease", timeoutSeconds: 10,
+	{name: "acquire-lease", id: "AcquireLease",
 		description:  "Stepscaler: take the per-service scaling lease (conditional write) and read the service's state item",
 		tableActions: []string{"dynamodb:UpdateItem", "dynamodb:GetItem"}},
-	{name: "read-alarms", id: "ReadAlarms", timeoutSeconds: 15, describeAlarms: true, metricData: true,
+	{name: "read-alarms", id: "ReadAlarms", describeAlarms: true, metricData: true,
 		description: "Stepscaler: read the service's alarms (DescribeAlarms) and, for those in ALARM, their metric (GetMetricData)"},
-	{name: "describe-service", id: "DescribeService", timeoutSeconds: 10, ecs: ecsDescribe,
+	{name: "describe-service", id: "DescribeService", ecs: ecsDescribe,
 		description: "Stepscaler: read the service's desired, running and pending counts and deployments"},
-	{name: "plan-scaling", id: "PlanScaling", timeoutSeconds: 5,
+	{name: "plan-scaling", id: "PlanScaling",
 		description: "Stepscaler: decide the new desired count (pure, no AWS calls)"},
-	{name: "update-desired-count", id: "UpdateDesiredCount", timeoutSeconds: 10, ecs: ecsUpdate,
+	{name: "update-desired-count", id: "UpdateDesiredCount", ecs: ecsUpdate,
 		description: "Stepscaler: set the service's desired count"},
-	{name: "check-stability", id: "CheckStability", timeoutSeconds: 10, ecs: ecsDescribe,
+	{name: "check-stability", id: "CheckStability", ecs: ecsDescribe,
 		description: "Stepscaler: check whether the service reached its new desired count"},
-	{name: "record-outcome", id: "RecordOutcome", timeoutSeconds: 10,
+	{name: "record-outcome", id: "RecordOutcome",
 		description:  "Stepscaler: record the scaling activity and cooldown in one transaction, then release the lease",
 		tableActions: []string{"dynamodb:PutItem", "dynamodb:UpdateItem"}},
 }
@@ -179,7 +179,7 @@ func newTaskFunctions(scope awscdk.Stack, props *Props, table awsdynamodb.Table)
 		}
 		f := newGoFunction(scope, props, functionOptions{
 			id: s.id, name: s.name, description: s.description,
-			timeoutSeconds: s.timeoutSeconds, env: env,
+			timeoutSeconds: deploy.Timeout(s.name).Seconds(), env: env,
 		})
 		if len(s.tableActions) > 0 {
 			f.role.AddToPrincipalPolicy(allow(s.tableActions, table.TableArn()))

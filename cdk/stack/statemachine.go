@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stepscaler/stepscaler/internal/deploy"
 )
 
 // placeholderPattern matches a DefinitionSubstitutions placeholder, ${Name}.
@@ -90,11 +92,12 @@ func checkTaskTimeouts(asl []byte) error {
 			continue
 		}
 		timeout, ok := st["TimeoutSeconds"].(float64)
+		own := deploy.Timeout(spec.name).Seconds()
 		switch {
 		case !ok:
-			problems = append(problems, fmt.Sprintf("Task %q (%s) has no TimeoutSeconds; it needs one above the function's %gs", name, spec.name, spec.timeoutSeconds))
-		case timeout <= spec.timeoutSeconds:
-			problems = append(problems, fmt.Sprintf("Task %q (%s) times out after %gs, not after the function's own %gs timeout", name, spec.name, timeout, spec.timeoutSeconds))
+			problems = append(problems, fmt.Sprintf("Task %q (%s) has no TimeoutSeconds; it needs one above the function's %gs", name, spec.name, own))
+		case timeout <= own:
+			problems = append(problems, fmt.Sprintf("Task %q (%s) times out after %gs, not after the function's own %gs timeout", name, spec.name, timeout, own))
 		}
 	}
 	if len(problems) > 0 {

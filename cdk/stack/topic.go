@@ -12,10 +12,10 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stepscaler/stepscaler/internal/config"
+	"github.com/stepscaler/stepscaler/internal/deploy"
 )
 
 const (
-	starterTimeoutSeconds = 10
 	// starterRetryAttempts and starterMaxEventAge bound Lambda's retries of a failed
 	// asynchronous invocation; after them the event goes to the failure queue. An alarm
 	// notification older than an hour describes load that has passed.
@@ -79,7 +79,7 @@ func newStarter(scope awscdk.Stack, props *Props, sm awsstepfunctions.StateMachi
 	f := newGoFunction(scope, props, functionOptions{
 		id: "Starter", name: "starter",
 		description:    "Stepscaler: start a scaling execution for an alarm notification",
-		timeoutSeconds: starterTimeoutSeconds,
+		timeoutSeconds: deploy.Timeout("starter").Seconds(),
 		env:            map[string]*string{envStateMachineArn: sm.StateMachineArn()},
 		async: &asyncOptions{
 			onFailure:     awslambdadestinations.NewSqsDestination(failures),

@@ -33,6 +33,7 @@ import (
 	"github.com/sivchari/kumo"
 
 	"github.com/stepscaler/stepscaler/internal/config"
+	"github.com/stepscaler/stepscaler/internal/deploy"
 	"github.com/stepscaler/stepscaler/internal/store"
 	"github.com/stepscaler/stepscaler/local/cwemu"
 	"github.com/stepscaler/stepscaler/local/ecsemu"
@@ -274,7 +275,9 @@ func (s *Stack) startFunction(ctx context.Context, rie string, f *function, env 
 		"--log-level", "error",
 		bootstrap)
 	f.cmd.Dir = filepath.Dir(bootstrap)
-	f.cmd.Env = append(env, "AWS_LAMBDA_FUNCTION_NAME=stepscaler-"+f.name, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=128")
+	// The timeout the stack deploys: the emulator ends an invocation that runs longer.
+	f.cmd.Env = append(env, "AWS_LAMBDA_FUNCTION_NAME=stepscaler-"+f.name, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=128",
+		fmt.Sprintf("AWS_LAMBDA_FUNCTION_TIMEOUT=%d", int(deploy.Timeout(f.name).Seconds())))
 	f.cmd.Stdout, f.cmd.Stderr = logFile, logFile
 	// Its own process group: RIE starts the bootstrap as a child, and both must stop.
 	f.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
