@@ -55,8 +55,32 @@ const (
 type Config struct {
 	Schema   string    `json:"$schema,omitempty"`
 	Services []Service `json:"services"`
+	// AlarmSources lists the accounts and Regions, other than the deployment's own, whose
+	// alarms may notify Stepscaler (a central monitoring account, say). Notifications from
+	// anywhere else are refused.
+	AlarmSources []AlarmSource `json:"alarmSources,omitempty"`
 
 	byAlarm map[string]Target
+}
+
+// AlarmSource is an account and Region whose alarms may notify Stepscaler.
+type AlarmSource struct {
+	AccountID string `json:"accountId"`
+	Region    string `json:"region"`
+}
+
+// AcceptsAlarmsFrom reports whether alarms of the given account and Region may notify a
+// deployment in ownAccount and ownRegion: its own do, and those alarmSources lists.
+func (c *Config) AcceptsAlarmsFrom(account, region, ownAccount, ownRegion string) bool {
+	if account == ownAccount && region == ownRegion {
+		return true
+	}
+	for _, s := range c.AlarmSources {
+		if s.AccountID == account && s.Region == region {
+			return true
+		}
+	}
+	return false
 }
 
 // Service is one ECS service and the alarms that scale it.

@@ -389,3 +389,26 @@ func TestDocumentedExamplesAreValid(t *testing.T) {
 func alarmsConfig(alarms string) string {
 	return `{"services": [{"cluster": "a", "service": "web", "minCapacity": 0, "maxCapacity": 100, "alarms": [` + alarms + `]}]}`
 }
+
+func TestAlarmSources(t *testing.T) {
+	c, err := Parse("sources.json", []byte(`{"alarmSources": [{"accountId": "111122223333", "region": "eu-west-2"}], "services": [{"cluster": "a", "service": "web", "minCapacity": 1, "maxCapacity": 2, "alarms": [{"alarmName": "x", "direction": "out"}]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		account, region string
+		want            bool
+	}{
+		{"123456789012", "us-east-1", true},  // the deployment's own
+		{"111122223333", "eu-west-2", true},  // listed
+		{"111122223333", "us-east-1", false}, // listed account, other Region
+		{"444455556666", "us-east-1", false}, // another account
+	}
+	for _, tt := range tests {
+		if got := c.AcceptsAlarmsFrom(tt.account, tt.region, "123456789012", "us-east-1"); got != tt.want {
+			t.Errorf("AcceptsAlarmsFrom(%s, %s) = %v, want %v", tt.account, tt.region, got, tt.want)
+		}
+	}
+	expectProblem(t, `{"alarmSources": [{"accountId": "1111", "region": "eu west"}], "services": [{"cluster": "a", "service": "web", "minCapacity": 1, "maxCapacity": 2, "alarms": [{"alarmName": "x", "direction": "out"}]}]}`,
+		"alarmSources[0].accountId", "12 digits")
+}

@@ -14,6 +14,12 @@ import (
 // metricAggregationTypes are Application Auto Scaling's MetricAggregationType values.
 var metricAggregationTypes = []string{"Average", "Minimum", "Maximum"}
 
+// AWS account IDs and Region codes ("us-east-1", "ap-southeast-2", "us-gov-west-1").
+var (
+	accountID  = regexp.MustCompile(`^\d{12}$`)
+	regionCode = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d$`)
+)
+
 // ECS cluster and service names: up to 255 letters, numbers, hyphens and underscores.
 var ecsName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
 
@@ -27,6 +33,15 @@ func (c *Config) validate() []Problem {
 	v := &validator{}
 	if len(c.Services) == 0 {
 		v.addf("services", "must list at least one service")
+	}
+	for i, src := range c.AlarmSources {
+		at := fmt.Sprintf("alarmSources[%d]", i)
+		if !accountID.MatchString(src.AccountID) {
+			v.addf(at+".accountId", "must be 12 digits, got %q", src.AccountID)
+		}
+		if !regionCode.MatchString(src.Region) {
+			v.addf(at+".region", "must be a Region code such as eu-west-2, got %q", src.Region)
+		}
 	}
 	seenService := map[scaling.ServiceRef]string{}
 	seenAlarm := map[string]string{}
