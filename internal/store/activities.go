@@ -2,8 +2,8 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -22,8 +22,7 @@ type activityItem struct {
 	ExpiresAt int64 `dynamodbav:"expiresAt"`
 }
 
-// Outcome is what the record step writes for one execution. Record writes it all or
-// nothing, so a scaling is never left without its activity or its cooldown.
+// Outcome is what the record step writes for one execution.
 type Outcome struct {
 	Activity  activity.Activity
 	Retention time.Duration // how long the activity is kept after its end
@@ -42,10 +41,60 @@ type Scaled struct {
 	From      int
 }
 
-// Record writes an execution's outcome in one transaction: the activity item, and on the
-// state item the cooldown's start and the not-scaled mark. Writing the same outcome again
-// changes nothing, so a retried step records it once.
+// Record writes an execution's outcome as three writes, each idempotent, in the order
+// that keeps what matters most when DynamoDB refuses or drops one of them:
+//
+//  1. the cooldown's start, if the desired count changed: a scaling whose activity
+//     cannot be written must still hold the next one back;
+//  2. the activity item;
+//  3. the state item's pointer to it and the not-scaled mark, only once the activity
+//     exists, so a repeat is never suppressed in favour of a record that is missing.
+//
+// The cooldown and the activity are attempted whatever the other's fate; the error
+// joins every failure, and a *CooldownError among them says the first write did not take
+// effect (the caller then keeps the lease until it expires, in the cooldown's stead). Writing the same outcome again changes
+// nothing, so a retried step records it once.
 func (s *Store) Record(ctx context.Context, svc scaling.ServiceRef, o Outcome) error {
+	var cooldownErr error
+	if o.Scaled != nil {
+		cooldownErr = s.startCooldown(ctx, svc, *o.Scaled)
+	}
+	err := s.putActivity(ctx, svc, o)
+	if err == nil {
+		err = s.markRecorded(ctx, svc, o)
+	}
+	if cooldownErr != nil {
+		return errors.Join(&CooldownError{Err: cooldownErr}, err)
+	}
+	return err
+}
+
+// CooldownError reports that a scaling's cooldown could not be started: the service
+// may scale again too soon unless its lease is kept until it expires.
+type CooldownError struct{ Err error }
+
+func (e *CooldownError) Error() string { return e.Err.Error() }
+func (e *CooldownError) Unwrap() error { return e.Err }
+
+func (s *Store) startCooldown(ctx context.Context, svc scaling.ServiceRef, sc Scaled) error {
+	values := map[string]types.AttributeValue{":at": &types.AttributeValueMemberS{Value: sc.At.UTC().Format(time.RFC3339Nano)}}
+	update := "SET lastScaleInAt = :at"
+	if sc.Direction == scaling.Out {
+		update = "SET lastScaleOutAt = :at, lastScaleOutFrom = :from"
+		values[":from"] = number(int64(sc.From))
+	}
+	if _, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.table,
+		Key:                       key(serviceKey(svc), stateSort),
+		UpdateExpression:          aws.String(update),
+		ExpressionAttributeValues: values,
+	}); err != nil {
+		return fmt.Errorf("start the scale-%s cooldown of %s: %w", sc.Direction, svc, err)
+	}
+	return nil
+}
+
+func (s *Store) putActivity(ctx context.Context, svc scaling.ServiceRef, o Outcome) error {
 	item, err := attributevalue.MarshalMap(activityItem{
 		PK:        serviceKey(svc),
 		SK:        activitySort(o.Activity),
@@ -55,42 +104,33 @@ func (s *Store) Record(ctx context.Context, svc scaling.ServiceRef, o Outcome) e
 	if err != nil {
 		return fmt.Errorf("encode activity %s: %w", o.Activity.ActivityID, err)
 	}
-	update := &types.Update{TableName: &s.table, Key: key(serviceKey(svc), stateSort)}
-	update.UpdateExpression, update.ExpressionAttributeValues = stateUpdate(o)
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Put: &types.Put{TableName: &s.table, Item: item}},
-		{Update: update},
-	}})
-	if err != nil {
-		return fmt.Errorf("record activity %s of %s: %w", o.Activity.ActivityID, svc, err)
+	if _, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: item}); err != nil {
+		return fmt.Errorf("write activity %s of %s: %w", o.Activity.ActivityID, svc, err)
 	}
 	return nil
 }
 
-// stateUpdate is the state item's part of an outcome.
-func stateUpdate(o Outcome) (*string, map[string]types.AttributeValue) {
-	set := []string{"lastActivityId = :id"}
+// markRecorded points the state item at the activity and sets or clears the not-scaled
+// mark.
+func (s *Store) markRecorded(ctx context.Context, svc scaling.ServiceRef, o Outcome) error {
+	update := "SET lastActivityId = :id REMOVE lastNotScaled"
 	values := map[string]types.AttributeValue{":id": &types.AttributeValueMemberS{Value: o.Activity.ActivityID}}
-	if sc := o.Scaled; sc != nil {
-		values[":at"] = &types.AttributeValueMemberS{Value: sc.At.UTC().Format(time.RFC3339Nano)}
-		if sc.Direction == scaling.Out {
-			set = append(set, "lastScaleOutAt = :at", "lastScaleOutFrom = :from")
-			values[":from"] = number(int64(sc.From))
-		} else {
-			set = append(set, "lastScaleInAt = :at")
-		}
-	}
-	expr := ""
 	if m := o.NotScaled; m != nil {
-		set = append(set, "lastNotScaled = :mark")
+		update = "SET lastActivityId = :id, lastNotScaled = :mark"
 		values[":mark"] = &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
 			"key":        &types.AttributeValueMemberS{Value: m.Key},
 			"activityId": &types.AttributeValueMemberS{Value: m.ActivityID},
 		}}
-	} else {
-		expr = " REMOVE lastNotScaled"
 	}
-	return aws.String("SET " + strings.Join(set, ", ") + expr), values
+	if _, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.table,
+		Key:                       key(serviceKey(svc), stateSort),
+		UpdateExpression:          aws.String(update),
+		ExpressionAttributeValues: values,
+	}); err != nil {
+		return fmt.Errorf("mark activity %s of %s recorded: %w", o.Activity.ActivityID, svc, err)
+	}
+	return nil
 }
 
 // activitySort orders a service's activities by start time; the id keeps two that started

@@ -30,12 +30,15 @@ func New(s *store.Store, cfg *config.Config, retention time.Duration, now func()
 	return &Handler{store: s, config: cfg, retention: retention, now: now, log: log}
 }
 
-// Record writes the execution's outcome and releases the lease. The outcome (activity and
-// cooldown) is written in one transaction, before the lease is given back: a crash between
-// the two leaves the record and a lease that expires on its own. The release is
-// conditional on this execution holding the lease as DynamoDB says, whatever the state
-// machine believes, so a lease whose acquisition answered too late is released too and
-// another execution's lease never is.
+// Record writes the execution's outcome and releases the lease. The cooldown is written
+// first and the activity after it (store.Record says why); the lease is given back last,
+// even when the activity could not be written, so a refused write never holds the service
+// for the lease's lifetime. The one exception is a cooldown that could not be started:
+// the lease is then kept until it expires, so the service cannot scale again at once.
+// The release is conditional on this execution holding the lease as DynamoDB says,
+// whatever the state machine believes, so a lease whose acquisition answered too late is
+// released too and another execution's lease never is. Every write is idempotent: the
+// state machine retries the step until all of them have taken effect.
 func (h *Handler) Record(ctx context.Context, req workflow.RecordRequest) (workflow.Outcome, error) {
 	st := req.State
 	if req.Execution.Name == "" {
@@ -57,7 +60,10 @@ func (h *Handler) Record(ctx context.Context, req workflow.RecordRequest) (workf
 	act := workflow.BuildActivity(req, target.Policies, h.now())
 	out := workflow.OutcomeOf(act, st)
 	recordErr := h.write(ctx, act, st, &out)
-	releaseErr := h.store.Release(ctx, st.Service, req.Execution.Name)
+	var releaseErr error
+	if noCooldown := (*store.CooldownError)(nil); !errors.As(recordErr, &noCooldown) {
+		releaseErr = h.store.Release(ctx, st.Service, req.Execution.Name)
+	}
 	if err := errors.Join(recordErr, releaseErr); err != nil {
 		return workflow.Outcome{}, steps.Classify(err, "record the outcome of "+req.Execution.Name)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
 	"github.com/sivchari/kumo"
 
 	"github.com/stepscaler/stepscaler/internal/activity"
@@ -50,19 +51,32 @@ var t0 = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 const retention = 42 * 24 * time.Hour
 
 // recorder is the store's DynamoDB client, passing every call to the real client and
-// noting which operations were called, and the items of each transaction.
+// noting which operations were called. A fault, when set, refuses the calls it matches,
+// before or after they take effect (a write that committed but whose answer was lost).
 type recorder struct {
 	next store.DynamoDB
 
-	mu        sync.Mutex
-	ops       []string
-	transacts [][]types.TransactWriteItem
+	mu    sync.Mutex
+	ops   []string
+	fault *fault
 }
 
-func (r *recorder) note(op string) {
+// fault refuses the calls whose name (as calls reports it) is op.
+type fault struct {
+	op          string
+	afterCommit bool // the write takes effect, the caller sees the error
+	err         error
+}
+
+// note records the call and returns the fault that applies to it, if any.
+func (r *recorder) note(op string) *fault {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.ops = append(r.ops, op)
+	if r.fault != nil && r.fault.op == op {
+		return r.fault
+	}
+	return nil
 }
 
 func (r *recorder) calls() []string {
@@ -74,35 +88,58 @@ func (r *recorder) calls() []string {
 func (r *recorder) reset() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.ops, r.transacts = nil, nil
+	r.ops, r.fault = nil, nil
+}
+
+func (r *recorder) inject(f fault) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.fault = &f
+}
+
+// call applies f to a call of the real client.
+func call[T any](f *fault, next func() (T, error)) (T, error) {
+	var zero T
+	if f == nil {
+		return next()
+	}
+	if f.afterCommit {
+		if _, err := next(); err != nil {
+			return zero, err
+		}
+	}
+	return zero, f.err
+}
+
+// updateKind names an UpdateItem by what it writes, so tests can tell the store's
+// updates of the state item apart.
+func updateKind(in *dynamodb.UpdateItemInput) string {
+	expr := aws.ToString(in.UpdateExpression)
+	switch {
+	case strings.Contains(expr, "REMOVE leaseOwner"):
+		return "UpdateItem(release)"
+	case strings.Contains(expr, "lastActivityId"):
+		return "UpdateItem(mark)"
+	case strings.Contains(expr, "lastScale"):
+		return "UpdateItem(cooldown)"
+	}
+	return "UpdateItem"
 }
 
 func (r *recorder) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
-	r.note("GetItem")
-	return r.next.GetItem(ctx, in, o...)
+	return call(r.note("GetItem"), func() (*dynamodb.GetItemOutput, error) { return r.next.GetItem(ctx, in, o...) })
 }
 
 func (r *recorder) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
-	r.note("PutItem")
-	return r.next.PutItem(ctx, in, o...)
+	return call(r.note("PutItem"), func() (*dynamodb.PutItemOutput, error) { return r.next.PutItem(ctx, in, o...) })
 }
 
 func (r *recorder) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
-	r.note("UpdateItem")
-	return r.next.UpdateItem(ctx, in, o...)
+	return call(r.note(updateKind(in)), func() (*dynamodb.UpdateItemOutput, error) { return r.next.UpdateItem(ctx, in, o...) })
 }
 
 func (r *recorder) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
-	r.note("Query")
-	return r.next.Query(ctx, in, o...)
-}
-
-func (r *recorder) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
-	r.note("TransactWriteItems")
-	r.mu.Lock()
-	r.transacts = append(r.transacts, slices.Clone(in.TransactItems))
-	r.mu.Unlock()
-	return r.next.TransactWriteItems(ctx, in, o...)
+	return call(r.note("Query"), func() (*dynamodb.QueryOutput, error) { return r.next.Query(ctx, in, o...) })
 }
 
 // kumo's server is not safe to start from parallel tests (it wires process-wide state),
@@ -214,8 +251,8 @@ func scaled(lease activity.Lease) workflow.State {
 	}
 }
 
-// Record writes the activity and the cooldown in one transaction, then gives the lease
-// back.
+// Record starts the cooldown, writes the activity, marks it recorded, then gives the
+// lease back.
 func TestRecordScaling(t *testing.T) {
 	t.Parallel()
 	e := start(t)
@@ -230,14 +267,9 @@ func TestRecordScaling(t *testing.T) {
 		t.Errorf("outcome = %+v, want exec-a Successful", out)
 	}
 
-	if got, want := e.rec.calls(), []string{"TransactWriteItems", "UpdateItem"}; !slices.Equal(got, want) {
-		t.Errorf("DynamoDB calls = %v, want %v: the record in one transaction, then the release", got, want)
-	}
-	if len(e.rec.transacts) == 1 {
-		items := e.rec.transacts[0]
-		if len(items) != 2 || items[0].Put == nil || items[1].Update == nil {
-			t.Errorf("transaction = %+v, want the activity's Put and the state's Update", items)
-		}
+	want := []string{"UpdateItem(cooldown)", "PutItem", "UpdateItem(mark)", "UpdateItem(release)"}
+	if got := e.rec.calls(); !slices.Equal(got, want) {
+		t.Errorf("DynamoDB calls = %v, want %v", got, want)
 	}
 
 	acts := e.activities(t)
@@ -369,7 +401,7 @@ func TestRecordRepeatedNotScaled(t *testing.T) {
 	if !second.Repeated || second.RepeatOf != "exec-1" || second.ActivityID != "exec-2" || second.StatusCode != activity.StatusNotScaled {
 		t.Errorf("second = %+v, want a repeat of exec-1", second)
 	}
-	if slices.Contains(e.rec.calls(), "TransactWriteItems") {
+	if calls := e.rec.calls(); slices.Contains(calls, "PutItem") || slices.Contains(calls, "UpdateItem(mark)") {
 		t.Errorf("the repeat wrote a record: calls %v", e.rec.calls())
 	}
 	if acts := e.activities(t); len(acts) != 1 {
@@ -484,4 +516,86 @@ func TestRecordRefusesBadInput(t *testing.T) {
 	if calls := e.rec.calls(); len(calls) != 0 {
 		t.Errorf("DynamoDB calls = %v, want none", calls)
 	}
+}
+
+// Whichever of the record's writes DynamoDB refuses, or commits but answers too late,
+// the first attempt leaves the cooldown started and the lease released unless the
+// cooldown itself was refused (then the lease is kept, to expire in its stead), and the
+// state machine's retry completes the record without writing anything twice.
+func TestRecordSurvivesEveryFailedWrite(t *testing.T) {
+	throttled := &smithy.GenericAPIError{Code: "ProvisionedThroughputExceededException", Message: "injected", Fault: smithy.FaultClient}
+	for _, op := range []string{"UpdateItem(cooldown)", "PutItem", "UpdateItem(mark)", "UpdateItem(release)"} {
+		for _, afterCommit := range []bool{false, true} {
+			name := op + "/refused"
+			if afterCommit {
+				name = op + "/committed-answer-lost"
+			}
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				e := start(t)
+				st := scaled(e.acquire(t, "exec-a"))
+				req := workflow.RecordRequest{Execution: execution("exec-a"), State: st}
+				e.rec.inject(fault{op: op, afterCommit: afterCommit, err: throttled})
+
+				_, err := e.h.Record(t.Context(), req)
+				var transient *steps.TransientError
+				if !errors.As(err, &transient) {
+					t.Fatalf("Record = %T %v, want a TransientError for the state machine to retry", err, err)
+				}
+				applied := func(o string) bool { return afterCommit || op != o }
+				s := e.state(t)
+				if cooled := s.LastScaleOutAt != nil; cooled != applied("UpdateItem(cooldown)") {
+					t.Errorf("cooldown started = %v, want %v", cooled, applied("UpdateItem(cooldown)"))
+				}
+				if n := len(e.activities(t)); n != btoi(applied("PutItem")) {
+					t.Errorf("activities = %d, want %d", n, btoi(applied("PutItem")))
+				}
+				// The lease is given back only once the cooldown's write has answered.
+				released := op != "UpdateItem(cooldown)" && applied("UpdateItem(release)")
+				if (s.LeaseOwner == "") != released {
+					t.Errorf("lease owner = %q, want released: %v", s.LeaseOwner, released)
+				}
+
+				e.rec.reset() // the retry, with DynamoDB healthy again
+				out, err := e.h.Record(t.Context(), req)
+				if err != nil || out.StatusCode != activity.StatusSuccessful {
+					t.Fatalf("retried Record = %+v, %v; want Successful", out, err)
+				}
+				s = e.state(t)
+				if s.LeaseOwner != "" || s.LastScaleOutAt == nil || !s.LastScaleOutAt.Equal(st.Watch.Since) || s.LastActivityID != "exec-a" {
+					t.Errorf("state after the retry = %+v, want released, cooled down from %s, pointing at exec-a", s, st.Watch.Since)
+				}
+				if acts := e.activities(t); len(acts) != 1 || acts[0].ActivityID != "exec-a" {
+					t.Errorf("activities after the retry = %+v, want exec-a's once", acts)
+				}
+			})
+		}
+	}
+}
+
+// A write refused for good (here an access denial, as a role missing PutItem gets) is
+// not retried, and it costs only what it has to: the scaling still starts its cooldown
+// and gives the lease back.
+func TestRecordActivityDenied(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	st := scaled(e.acquire(t, "exec-a"))
+	e.rec.inject(fault{op: "PutItem", err: &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "not authorized to perform: dynamodb:PutItem"}})
+
+	_, err := e.h.Record(t.Context(), workflow.RecordRequest{Execution: execution("exec-a"), State: st})
+	var denied *steps.AWSCallError
+	if !errors.As(err, &denied) || !strings.Contains(err.Error(), "dynamodb:PutItem") {
+		t.Fatalf("Record = %T %v, want an AWSCallError naming the denial", err, err)
+	}
+	s := e.state(t)
+	if s.LeaseOwner != "" || s.LastScaleOutAt == nil || s.LastNotScaled != nil || s.LastActivityID != "" {
+		t.Errorf("state = %+v, want released and cooled down, with no pointer to the missing activity", s)
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
