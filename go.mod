@@ -20,6 +20,7 @@ require (
 	github.com/fxamacker/cbor/v2 v2.9.0
 	github.com/santhosh-tekuri/jsonschema/v5 v5.3.1
 	github.com/sivchari/kumo v0.33.1
+	golang.org/x/time v0.14.0
 	gonum.org/v1/plot v0.17.0
 )
 

@@ -11,20 +11,26 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/stepscaler/stepscaler/internal/deploy"
 )
+
+type retry struct {
+	ErrorEquals     []string
+	JitterStrategy  string
+	IntervalSeconds float64
+	BackoffRate     float64
+	MaxAttempts     int
+	MaxDelaySeconds float64
+}
 
 type state struct {
 	Type     string
 	Resource string
 	Next     string
 	Default  string
-	Retry    []struct {
-		ErrorEquals    []string
-		JitterStrategy string
-		BackoffRate    float64
-		MaxAttempts    int
-	}
-	Catch []struct {
+	Retry    []retry
+	Catch    []struct {
 		ErrorEquals []string
 		Next        string
 	}
@@ -90,14 +96,10 @@ func TestEveryTaskRetriesAndCatches(t *testing.T) {
 		if s.TimeoutSeconds == 0 {
 			t.Errorf("%s: no TimeoutSeconds", name)
 		}
-		retried := false
-		for _, r := range s.Retry {
-			if slices.Equal(r.ErrorEquals, lambdaErrors) && r.JitterStrategy == "FULL" && r.BackoffRate > 1 {
-				retried = true
+		for _, e := range lambdaErrors {
+			if r, ok := retrier(s, e); !ok || r.JitterStrategy != "FULL" || !(r.BackoffRate > 1) {
+				t.Errorf("%s: no Retry on %s with backoff and full jitter", name, e)
 			}
-		}
-		if !retried {
-			t.Errorf("%s: no Retry on %v with backoff and full jitter", name, lambdaErrors)
 		}
 		if len(s.Catch) == 0 || !slices.Contains(s.Catch[0].ErrorEquals, "States.ALL") {
 			t.Errorf("%s: no Catch of States.ALL", name)
@@ -109,6 +111,51 @@ func TestEveryTaskRetriesAndCatches(t *testing.T) {
 		}
 		if s.Catch[0].Next != want {
 			t.Errorf("%s: Catch goes to %s, want %s", name, s.Catch[0].Next, want)
+		}
+	}
+}
+
+// retrier is the first of s's Retry rules that matches error, as Step Functions picks
+// one.
+func retrier(s state, error string) (retry, bool) {
+	for _, r := range s.Retry {
+		if slices.Contains(r.ErrorEquals, error) || slices.Contains(r.ErrorEquals, "States.ALL") {
+			return r, true
+		}
+	}
+	return retry{}, false
+}
+
+// A storm of scalings queues for the ECS-calling functions' few reserved instances,
+// and the queue is Lambda throttling each invocation it has no instance for: a step
+// retries Lambda.TooManyRequestsException long enough for the queue to drain. The
+// slowest queue is update-desired-count's: however many instances it has, together they
+// update at most at the default share of ECS's 5 writes/s (internal/deploy), so 100
+// services' updates take 100 / 2.5 = 40 s to drain. With full jitter a
+// retrier waits on average half its capped backoffs, which must cover that. The loop's
+// Check stability is exempt: a throttled poll is one of many, and its retries count
+// towards the history's worst case.
+func TestThrottledStepsOutlastAStorm(t *testing.T) {
+	_, def := load(t)
+	const services = 100
+	drain := services / (deploy.DefaultECSShare * deploy.ECSWritesPerSecond)
+	for name, s := range def.States {
+		if s.Type != "Task" || name == "Check stability" {
+			continue
+		}
+		r, ok := retrier(s, "Lambda.TooManyRequestsException")
+		if !ok {
+			continue // TestEveryTaskRetriesAndCatches reports it
+		}
+		var total float64
+		wait := r.IntervalSeconds
+		for range r.MaxAttempts {
+			total += min(wait, r.MaxDelaySeconds)
+			wait *= r.BackoffRate
+		}
+		if mean := total / 2; mean < drain {
+			t.Errorf("%s: throttled invocations are retried for %.0f s on average, less than the %.0f s %d services' updates take to drain",
+				name, mean, drain, services)
 		}
 	}
 }

@@ -14,6 +14,11 @@ import (
 
 func main() {
 	cfg := lambdaenv.Must(lambdaenv.ScalingConfig())
-	client := ecs.NewFromConfig(lambdaenv.Must(lambdaenv.AWSConfig()))
+	// Paced, so the reserved instances together keep to Stepscaler's share of the
+	// account's ECS API rates (internal/deploy).
+	pace := lambdaenv.Must(lambdaenv.ECSPace())
+	client := ecs.NewFromConfig(lambdaenv.Must(lambdaenv.AWSConfig()), func(o *ecs.Options) {
+		o.APIOptions = append(o.APIOptions, pace.APIOption)
+	})
 	lambda.Start(stabilize.New(client, cfg, time.Now, lambdaenv.Logger()).Check)
 }

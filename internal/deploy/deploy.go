@@ -1,6 +1,7 @@
 // Package deploy holds what the stack deploys for each function that the offline stack
-// must reproduce: its timeout. The CDK app and the local stack read it from here, so a
-// function runs under the Runtime Interface Emulator with the timeout it has in AWS.
+// must reproduce: its timeout and its pace of ECS calls. The
+// CDK app and the local stack read them from here, so a function runs under the Runtime
+// Interface Emulator as it runs in AWS.
 package deploy
 
 import (
@@ -38,4 +39,48 @@ func Timeout(function string) time.Duration {
 		panic(fmt.Sprintf("deploy: no timeout for function %q", function))
 	}
 	return t
+}
+
+// The account's ECS API rates per Region, as Amazon ECS documents its request
+// throttling: token buckets per account, the service reads (DescribeServices,
+// ListServices) refilling at 20 a second and the service writes (CreateService,
+// UpdateService, DeleteService) at 5 a second.
+const (
+	ECSReadsPerSecond  = 20.0
+	ECSWritesPerSecond = 5.0
+)
+
+// DefaultECSShare is the share of those rates Stepscaler keeps to by default: half,
+// leaving the other half to the deploy tooling and consoles that share the account.
+const DefaultECSShare = 0.5
+
+// ecsBuckets says which of ECS's buckets each function that calls ECS draws on: each
+// step function calls one ECS operation, and no other function calls ECS.
+var ecsBuckets = map[string]string{
+	"describe-service":     "read",
+	"check-stability":      "read",
+	"update-desired-count": "write",
+}
+
+// ECSCallsPerSecond is the pace of one instance of function (0: it calls ECS not): its
+// bucket's rate times share, split evenly among the instances that the functions drawing
+// on that bucket may run at once (concurrency, by function: their reserved concurrency).
+// However many executions queue for them, those functions then call ECS at most at share
+// × the documented rates, plus one call per instance as it starts (the limiter's burst).
+func ECSCallsPerSecond(function string, share float64, concurrency map[string]int) float64 {
+	bucket, ok := ecsBuckets[function]
+	if !ok {
+		return 0
+	}
+	rate := ECSReadsPerSecond
+	if bucket == "write" {
+		rate = ECSWritesPerSecond
+	}
+	instances := 0
+	for fn, b := range ecsBuckets {
+		if b == bucket {
+			instances += max(concurrency[fn], 1)
+		}
+	}
+	return rate * share / float64(instances)
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/stepscaler/stepscaler/internal/config"
+	"github.com/stepscaler/stepscaler/internal/pacing"
 )
 
 // Logger returns a JSON logger on stdout, where Lambda's JSON log format (and CloudWatch
@@ -80,6 +81,22 @@ func EnvRate(name string, def float64) (float64, error) {
 	}
 	return r, nil
 }
+
+// ECSPace is the instance's pace of ECS calls, STEPSCALER_ECS_CALLS_PER_SECOND, which
+// the stack sets from internal/deploy; unset, the instance is not paced.
+func ECSPace() (*pacing.Limiter, error) {
+	if os.Getenv(ECSPaceVariable) == "" {
+		return nil, nil
+	}
+	r, err := EnvRate(ECSPaceVariable, 0)
+	if err != nil {
+		return nil, err
+	}
+	return pacing.New(r), nil
+}
+
+// ECSPaceVariable names the environment variable ECSPace reads.
+const ECSPaceVariable = "STEPSCALER_ECS_CALLS_PER_SECOND"
 
 // Must returns v, or logs err as the function's one start-up failure line and exits: a
 // function that cannot be wired must fail its init, loudly, rather than run

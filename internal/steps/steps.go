@@ -15,6 +15,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/stepscaler/stepscaler/internal/config"
+	"github.com/stepscaler/stepscaler/internal/pacing"
 	"github.com/stepscaler/stepscaler/internal/scaling"
 )
 
@@ -82,7 +83,8 @@ func isTransient(err error) bool {
 		return true
 	}
 	var maxAttempts *retry.MaxAttemptsError
-	if errors.As(err, &maxAttempts) {
+	var deferred *pacing.DeferredError
+	if errors.As(err, &maxAttempts) || errors.As(err, &deferred) {
 		return true
 	}
 	var apiErr smithy.APIError

@@ -25,6 +25,7 @@ import (
 
 	"github.com/stepscaler/stepscaler/internal/config"
 	"github.com/stepscaler/stepscaler/internal/scaling"
+	"github.com/stepscaler/stepscaler/internal/pacing"
 	"github.com/stepscaler/stepscaler/internal/steps"
 	"github.com/stepscaler/stepscaler/local/cwemu"
 	"github.com/stepscaler/stepscaler/local/ecsemu"
@@ -238,6 +239,26 @@ func TestClassifyTransientAPIErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A call the instance's pace defers past the invocation's deadline is retried by the
+// state machine later.
+func TestClassifyDeferredCall(t *testing.T) {
+	t.Parallel()
+	emu := startECS(t)
+	pace := pacing.New(0.5)
+	c := ecsClient(emu.URL(), func(o *ecs.Options) { o.APIOptions = append(o.APIOptions, pace.APIOption) })
+	if err := describeWeb(t.Context(), c); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+	defer cancel()
+	err := describeWeb(ctx, c)
+	var deferred *pacing.DeferredError
+	if !errors.As(err, &deferred) {
+		t.Fatalf("second call within 2 s at 0.5 calls/s = %v, want a DeferredError", err)
+	}
+	wantTransient(t, err, "describe prod/web")
 }
 
 // A 503 is a server fault like a 500: worth retrying. CloudWatch answers

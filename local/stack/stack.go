@@ -34,6 +34,7 @@ import (
 
 	"github.com/stepscaler/stepscaler/internal/config"
 	"github.com/stepscaler/stepscaler/internal/deploy"
+	"github.com/stepscaler/stepscaler/internal/lambdaenv"
 	"github.com/stepscaler/stepscaler/internal/store"
 	"github.com/stepscaler/stepscaler/local/cwemu"
 	"github.com/stepscaler/stepscaler/local/ecsemu"
@@ -75,6 +76,9 @@ type Options struct {
 	EvaluateEvery time.Duration
 	// StartsPerSecond paces the evaluation's starts (0: the function's default).
 	StartsPerSecond float64
+	// ECSShare is the share of the account's ECS API rates the functions keep to
+	// (0: deploy.DefaultECSShare), as the stack's stepscaler:ecsApiShare context sets it.
+	ECSShare float64
 	// Progress reports slow steps; nil is silent.
 	Progress func(format string, args ...any)
 }
@@ -233,6 +237,10 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	return s, nil
 }
 
+// localConcurrency is how many instances of each function run here: one emulator each,
+// which runs one invocation at a time.
+var localConcurrency = map[string]int{}
+
 // functionEnv is what every function sees: the SDK's standard variables only. The
 // caller's own AWS profile and credentials are left out, so nothing can reach AWS.
 func (s *Stack) functionEnv(table string) []string {
@@ -278,6 +286,10 @@ func (s *Stack) startFunction(ctx context.Context, rie string, f *function, env 
 	// The timeout the stack deploys: the emulator ends an invocation that runs longer.
 	f.cmd.Env = append(env, "AWS_LAMBDA_FUNCTION_NAME=stepscaler-"+f.name, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=128",
 		fmt.Sprintf("AWS_LAMBDA_FUNCTION_TIMEOUT=%d", int(deploy.Timeout(f.name).Seconds())))
+	// Paced as the stack paces it, for the instances run here: one emulator a function.
+	if pace := deploy.ECSCallsPerSecond(f.name, cmp.Or(s.opts.ECSShare, deploy.DefaultECSShare), localConcurrency); pace > 0 {
+		f.cmd.Env = append(f.cmd.Env, fmt.Sprintf("%s=%g", lambdaenv.ECSPaceVariable, pace))
+	}
 	f.cmd.Stdout, f.cmd.Stderr = logFile, logFile
 	// Its own process group: RIE starts the bootstrap as a child, and both must stop.
 	f.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
