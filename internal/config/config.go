@@ -4,9 +4,6 @@
 package config
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -43,7 +40,7 @@ const (
 	maxCooldown     = 86400 // one day
 	maxStabilize    = 86400 // one day; a Standard execution could wait longer, nobody should
 	maxPoll         = 3600  // one hour
-	maxNameLen      = 255   // ECS cluster/service names and CloudWatch alarm names
+	maxNameLen      = 255   // characters in ECS cluster/service names and CloudWatch alarm names
 	maxFileBytes    = 1 << 20
 	maxPercent      = 1000 // a tenfold step is already more than any sane policy asks
 	// maxStepAdjustments is Application Auto Scaling's quota of step adjustments per step
@@ -52,9 +49,13 @@ const (
 )
 
 // Config is the whole scaling configuration.
+//
+// A field tagged config:"required" must be given, and not as null; one tagged
+// config:"nullable" may be null; any other may be left out, but not set to null (see
+// decode.go).
 type Config struct {
 	Schema   string    `json:"$schema,omitempty"`
-	Services []Service `json:"services"`
+	Services []Service `json:"services" config:"required"`
 	// AlarmSources lists the accounts and Regions, other than the deployment's own, whose
 	// alarms may notify Stepscaler (a central monitoring account, say). Notifications from
 	// anywhere else are refused.
@@ -65,8 +66,8 @@ type Config struct {
 
 // AlarmSource is an account and Region whose alarms may notify Stepscaler.
 type AlarmSource struct {
-	AccountID string `json:"accountId"`
-	Region    string `json:"region"`
+	AccountID string `json:"accountId" config:"required"`
+	Region    string `json:"region" config:"required"`
 }
 
 // AcceptsAlarmsFrom reports whether alarms of the given account and Region may notify a
@@ -85,21 +86,24 @@ func (c *Config) AcceptsAlarmsFrom(account, region, ownAccount, ownRegion string
 
 // Service is one ECS service and the alarms that scale it.
 type Service struct {
-	Cluster     string `json:"cluster"`
-	Service     string `json:"service"`
-	MinCapacity int    `json:"minCapacity"`
-	MaxCapacity int    `json:"maxCapacity"`
+	Cluster     string `json:"cluster" config:"required"`
+	Service     string `json:"service" config:"required"`
+	MinCapacity int    `json:"minCapacity" config:"required"`
+	MaxCapacity int    `json:"maxCapacity" config:"required"`
 	// DryRun makes every alarm of the service decide and record what it would do, without
 	// updating the service: a way to try a policy on production traffic.
 	DryRun bool    `json:"dryRun,omitempty"`
-	Alarms []Alarm `json:"alarms"`
+	Alarms []Alarm `json:"alarms" config:"required"`
 }
 
 // Alarm is one CloudWatch alarm and the step it takes when it goes into ALARM. Optional
 // fields are pointers, so validation can tell a field left out from one set to zero.
 type Alarm struct {
-	AlarmName string            `json:"alarmName"`
-	Direction scaling.Direction `json:"direction"`
+	AlarmName string            `json:"alarmName" config:"required"`
+	Direction scaling.Direction `json:"direction" config:"required"`
+	// AlarmType says whether the alarm is a metric alarm (the default) or an existing
+	// composite alarm, which has no metric to size a step from.
+	AlarmType AlarmType `json:"alarmType,omitempty"`
 	// AdjustmentType says how adjustment and stepAdjustments are read (default
 	// ChangeInCapacity); TargetRatio sizes the service from targetValue instead.
 	AdjustmentType scaling.AdjustmentType `json:"adjustmentType,omitempty"`
@@ -123,13 +127,24 @@ type Alarm struct {
 	Metric *Metric `json:"metric,omitempty"`
 }
 
+// AlarmType is the kind of CloudWatch alarm an Alarm entry names.
+type AlarmType string
+
+const (
+	// MetricAlarm watches one metric or a metric math expression; the default.
+	MetricAlarm AlarmType = "metric"
+	// CompositeAlarm combines other alarms' states. It exists outside the stack (which
+	// creates only metric alarms) and has no metric, so it cannot size a step.
+	CompositeAlarm AlarmType = "composite"
+)
+
 // StepAdjustment is one step of an alarm's stepAdjustments, spelled as Application Auto
 // Scaling's StepAdjustment: bounds relative to the alarm's threshold, a bound left out (or
 // null) is infinite. ScalingAdjustment is a magnitude; the alarm's direction signs it.
 type StepAdjustment struct {
-	MetricIntervalLowerBound *float64 `json:"metricIntervalLowerBound,omitempty"`
-	MetricIntervalUpperBound *float64 `json:"metricIntervalUpperBound,omitempty"`
-	ScalingAdjustment        *int     `json:"scalingAdjustment"`
+	MetricIntervalLowerBound *float64 `json:"metricIntervalLowerBound,omitempty" config:"nullable"`
+	MetricIntervalUpperBound *float64 `json:"metricIntervalUpperBound,omitempty" config:"nullable"`
+	ScalingAdjustment        *int     `json:"scalingAdjustment" config:"required"`
 }
 
 // ScaleLimit bounds one TargetRatio step by tasks, by percent of the desired count, or by
@@ -189,16 +204,20 @@ func Parse(name string, data []byte) (*Config, error) {
 	if len(data) > maxFileBytes {
 		return nil, &Error{File: name, Problems: []Problem{{"(file)", fmt.Sprintf("larger than %d bytes", maxFileBytes)}}}
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
 	var c Config
-	if err := dec.Decode(&c); err != nil {
-		return nil, &Error{File: name, Problems: []Problem{decodeProblem(data, err)}}
+	d := decode(data, &c)
+	if d.fatal != nil {
+		return nil, &Error{File: name, Problems: []Problem{*d.fatal}}
 	}
-	if dec.More() {
-		return nil, &Error{File: name, Problems: []Problem{{"(file)", "unexpected data after the top-level object"}}}
+	// Every problem is reported at once: the file's structural mistakes, then the rules
+	// each entry breaks, except in entries the decoding could read only in part.
+	problems := d.problems
+	for _, p := range c.validate(d.given) {
+		if !d.unreadable(p.Field) {
+			problems = append(problems, p)
+		}
 	}
-	if problems := c.validate(); len(problems) > 0 {
+	if len(problems) > 0 {
 		return nil, &Error{File: name, Problems: problems}
 	}
 	c.index()
@@ -276,14 +295,16 @@ func (c *Config) AlarmNames() []string {
 	return names
 }
 
-// MayHaveCompositeAlarms reports whether a configured alarm could be a composite alarm:
-// one the configuration does not define (no metric block) exists outside the stack and
-// may be of either type. CloudWatch returns composite alarms only to a caller allowed
-// cloudwatch:DescribeAlarms on "*", which the stack grants exactly in this case.
+// MayHaveCompositeAlarms reports whether any alarm is declared composite ("alarmType":
+// "composite"). DescribeAlarms returns composite alarms only when asked for them, and
+// answers that only to a caller allowed cloudwatch:DescribeAlarms on "*": the functions
+// ask, and the stack grants "*", exactly in this case. The declaration decides, not a
+// guess from alarms without a metric block, which are usually metric alarms created
+// elsewhere; a composite alarm left undeclared is not found when it is described.
 func (c *Config) MayHaveCompositeAlarms() bool {
 	for _, s := range c.Services {
 		for _, a := range s.Alarms {
-			if a.Metric == nil {
+			if a.AlarmType == CompositeAlarm {
 				return true
 			}
 		}
@@ -414,44 +435,4 @@ func clonePtr[T any](p *T) *T {
 var removedFields = map[string]string{
 	"maxSteps":           "no longer used, remove it: every minute that an alarm stays in ALARM, the scheduled evaluation takes the next step, so no bound on steps per execution is needed",
 	"maxDurationSeconds": "no longer used, remove it: each execution takes one step, and the scheduled evaluation takes the next one every minute the alarm stays in ALARM",
-}
-
-// decodeProblem turns a json decoding error into a Problem that names the field or the
-// line, so a user can find the mistake without a JSON linter.
-func decodeProblem(data []byte, err error) Problem {
-	var typeErr *json.UnmarshalTypeError
-	var syntaxErr *json.SyntaxError
-	switch {
-	case errors.As(err, &typeErr):
-		field := typeErr.Field
-		if field == "" {
-			field = "(file)"
-		}
-		return Problem{field, fmt.Sprintf("expected %s, got JSON %s", typeErr.Type, typeErr.Value)}
-	case errors.As(err, &syntaxErr):
-		line, col := position(data, syntaxErr.Offset)
-		return Problem{"(file)", fmt.Sprintf("not valid JSON at line %d, column %d: %v", line, col, syntaxErr)}
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		if why, ok := removedFields[field]; ok {
-			return Problem{field, why}
-		}
-		return Problem{field, "unknown field"}
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return Problem{"(file)", "empty or truncated JSON"}
-	default:
-		return Problem{"(file)", err.Error()}
-	}
-}
-
-func position(data []byte, offset int64) (line, col int) {
-	line, col = 1, 1
-	for i := int64(0); i < offset && i < int64(len(data)); i++ {
-		if data[i] == '\n' {
-			line, col = line+1, 1
-		} else {
-			col++
-		}
-	}
-	return line, col
 }

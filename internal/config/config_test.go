@@ -1,16 +1,12 @@
 package config
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/santhosh-tekuri/jsonschema/v5"
 
 	"github.com/stepscaler/stepscaler/internal/scaling"
 )
@@ -133,6 +129,11 @@ func alarmConfig(fields string) string {
 		"alarms": [{"alarmName": "x", "direction": "out"` + fields + `}]}]}`
 }
 
+// alarmsConfig is a valid configuration around a list of alarm entries.
+func alarmsConfig(alarms string) string {
+	return `{"services": [{"cluster": "a", "service": "web", "minCapacity": 0, "maxCapacity": 100, "alarms": [` + alarms + `]}]}`
+}
+
 // steps is a stepAdjustments field over the given step objects.
 func steps(list ...string) string {
 	return `, "stepAdjustments": [` + strings.Join(list, ", ") + `]`
@@ -181,7 +182,7 @@ func TestValidationOfAdjustments(t *testing.T) {
 			at + ".stepAdjustments[0].scalingAdjustment", "at most 1000 percent"},
 		{"every step zero", steps(`{"metricIntervalLowerBound": 0, "scalingAdjustment": 0}`), at + ".stepAdjustments", "would never scale"},
 		{"more than 20 steps", steps(manySteps(21)...), at + ".stepAdjustments", "at most 20 step adjustments"},
-		{"unknown step field", steps(`{"metricIntervalLowerBound": 0, "scalingAdjustment": 1, "cooldown": 5}`), "cooldown", "unknown field"},
+		{"unknown step field", steps(`{"metricIntervalLowerBound": 0, "scalingAdjustment": 1, "cooldown": 5}`), at + ".stepAdjustments[0].cooldown", "unknown field"},
 
 		{"target ratio without target", `, "adjustmentType": "TargetRatio"`, at + ".targetValue", "required with TargetRatio"},
 		{"target value zero", `, "adjustmentType": "TargetRatio", "targetValue": 0`, at + ".targetValue", "positive number"},
@@ -200,12 +201,16 @@ func TestValidationOfAdjustments(t *testing.T) {
 
 		{"aggregation of a simple step", `, "metricAggregationType": "Maximum"`, at + ".metricAggregationType", "applies only to stepAdjustments and TargetRatio"},
 		{"unknown aggregation", `, "adjustmentType": "TargetRatio", "targetValue": 5, "metricAggregationType": "Median"`, at + ".metricAggregationType", "must be one of [Average Minimum Maximum]"},
-		{"maxSteps was removed", `, "maxSteps": 3`, "maxSteps", "no longer used, remove it"},
-		{"maxDurationSeconds was removed", `, "maxDurationSeconds": 900`, "maxDurationSeconds", "no longer used, remove it"},
+		{"maxSteps was removed", `, "maxSteps": 3`, at + ".maxSteps", "no longer used, remove it"},
+		{"maxDurationSeconds was removed", `, "maxDurationSeconds": 900`, at + ".maxDurationSeconds", "no longer used, remove it"},
 		// 601 s at 2 s is 301 checks, one more than MaxStabilityChecks (300); 600 s is 300.
 		{"too many stability checks", `, "stabilizationTimeoutSeconds": 601, "pollIntervalSeconds": 2`, at + ".stabilizationTimeoutSeconds",
 			"allows 301 stability checks at pollIntervalSeconds 2; at most 300 are allowed"},
-		{"dry run belongs to the service", `, "dryRun": true`, "dryRun", "unknown field"},
+		{"dry run belongs to the service", `, "dryRun": true`, at + ".dryRun", "unknown field"},
+		{"composite alarm with steps", `, "alarmType": "composite"` + steps(`{"metricIntervalLowerBound": 0, "scalingAdjustment": 1}`),
+			at + ".stepAdjustments", "a composite alarm has no metric to size a step from"},
+		{"composite alarm with TargetRatio", `, "alarmType": "composite", "adjustmentType": "TargetRatio", "targetValue": 5`,
+			at + ".adjustmentType", "a composite alarm has none"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -251,7 +256,11 @@ func TestValidationNamesFieldAndProblem(t *testing.T) {
 		{"not JSON", `{"services": [`, "(file)", "empty or truncated"},
 		{"syntax error has a line", "{\n \"services\": [}\n", "(file)", "line 2"},
 		{"unknown field", `{"services": [], "extra": 1}`, "extra", "unknown field"},
-		{"wrong type", `{"services": [{"cluster": "a", "service": "b", "minCapacity": "1"}]}`, "services.minCapacity", "expected int"},
+		{"wrong type", `{"services": [{"cluster": "a", "service": "b", "minCapacity": "1"}]}`, "services[0].minCapacity", `expected an integer, got string "1"`},
+		{"number beyond float64", `{"services": [{"cluster": "a", "service": "web", "minCapacity": 1, "maxCapacity": 2, "alarms": [{"alarmName": "x", "direction": "out", "adjustmentType": "TargetRatio", "targetValue": 1e400}]}]}`,
+			"services[0].alarms[0].targetValue", "number 1e400 is out of range"},
+		{"key a dot would make ambiguous", `{"services": [{"cluster": "a", "service": "web", "minCapacity": 1, "maxCapacity": 2, "alarms": [{"alarmName": "x", "direction": "out", "metric": {"namespace": "AWS/ECS", "metricName": "CPUUtilization", "statistic": "Average", "dimensions": {"Cluster.Name": ""}, "periodSeconds": 60, "threshold": 1, "comparisonOperator": "GreaterThanThreshold", "evaluationPeriods": 1}}]}]}`,
+			`services[0].alarms[0].metric.dimensions["Cluster.Name"]`, "must be 1-1024 characters, got 0"},
 		{"no services", `{"services": []}`, "services", "at least one service"},
 		{"bad cluster name", `{"services": [{"cluster": "a b", "service": "web", "minCapacity": 1, "maxCapacity": 2, "alarms": [{"alarmName": "x", "direction": "out"}]}]}`, "services[0].cluster", "letters, numbers"},
 		{"max below min", `{"services": [{"cluster": "a", "service": "web", "minCapacity": 3, "maxCapacity": 2, "alarms": [{"alarmName": "x", "direction": "out"}]}]}`, "services[0].maxCapacity", "below minCapacity"},
@@ -259,7 +268,7 @@ func TestValidationNamesFieldAndProblem(t *testing.T) {
 		{"no alarms", `{"services": [{"cluster": "a", "service": "web", "minCapacity": 1, "maxCapacity": 2, "alarms": []}]}`, "services[0].alarms", "at least one alarm"},
 		{"bad direction", `{"services": [{"cluster": "a", "service": "web", "minCapacity": 1, "maxCapacity": 2, "alarms": [{"alarmName": "x", "direction": "up"}]}]}`, "services[0].alarms[0].direction", `"up"`},
 		{"zero adjustment", `{"services": [{"cluster": "a", "service": "web", "minCapacity": 1, "maxCapacity": 2, "alarms": [{"alarmName": "x", "direction": "out", "adjustment": 0}]}]}`, "services[0].alarms[0].adjustment", "between 1"},
-		{"control character in alarm name", `{"services": [{"cluster": "a", "service": "web", "minCapacity": 1, "maxCapacity": 2, "alarms": [{"alarmName": "x\u0007", "direction": "out"}]}]}`, "services[0].alarms[0].alarmName", "printable"},
+		{"control character in alarm name", `{"services": [{"cluster": "a", "service": "web", "minCapacity": 1, "maxCapacity": 2, "alarms": [{"alarmName": "x\u0007", "direction": "out"}]}]}`, "services[0].alarms[0].alarmName", "ASCII control characters"},
 		{"poll longer than timeout", `{"services": [{"cluster": "a", "service": "web", "minCapacity": 1, "maxCapacity": 2, "alarms": [{"alarmName": "x", "direction": "out", "stabilizationTimeoutSeconds": 10, "pollIntervalSeconds": 30}]}]}`, "services[0].alarms[0].pollIntervalSeconds", "longer than"},
 		{"duplicate alarm", `{"services": [{"cluster": "a", "service": "web", "minCapacity": 1, "maxCapacity": 2, "alarms": [{"alarmName": "x", "direction": "out"}, {"alarmName": "x", "direction": "in"}]}]}`, "services[0].alarms[1].alarmName", "already configured"},
 		{"duplicate service", `{"services": [{"cluster": "a", "service": "web", "minCapacity": 1, "maxCapacity": 2, "alarms": [{"alarmName": "x", "direction": "out"}]}, {"cluster": "a", "service": "web", "minCapacity": 1, "maxCapacity": 2, "alarms": [{"alarmName": "y", "direction": "out"}]}]}`, "services[1]", "already configured"},
@@ -275,119 +284,10 @@ func TestValidationNamesFieldAndProblem(t *testing.T) {
 	}
 }
 
-// TestShippedConfigsAgreeWithSchema checks every config in the repository against both
-// the Go validation and the JSON Schema editors use, and that the two reject the same
-// broken files.
-func TestShippedConfigsAgreeWithSchema(t *testing.T) {
-	schema := jsonschema.MustCompile(filepath.Join("..", "..", "config", "stepscaler.schema.json"))
-	files := []string{
-		filepath.Join("..", "..", "config", "stepscaler.json"),
-		filepath.Join("..", "..", "local", "demo", "stepscaler.json"),
-		filepath.Join("..", "..", "local", "stack", "testdata", "scenarios.json"),
-	}
-	files = append(files, writeTemp(t, "every-field.json", everyField))
-	for _, f := range files {
-		if _, err := Load(f); err != nil {
-			t.Errorf("Load(%s): %v", f, err)
-		}
-		if err := validateSchema(schema, f); err != nil {
-			t.Errorf("schema rejects %s: %v", f, err)
-		}
-	}
-	for _, bad := range []string{
-		`{"services": []}`,
-		`{"services": [{"cluster": "a", "service": "web", "minCapacity": 1, "maxCapacity": 2, "alarms": [{"alarmName": "x", "direction": "up"}]}]}`,
-		`{"services": [{"cluster": "a", "service": "web", "minCapacity": 1, "maxCapacity": 2, "alarms": [{"alarmName": "x", "direction": "out", "cooldownSeconds": -1}]}]}`,
-		`{"services": [{"cluster": "a", "service": "web", "minCapacity": 1, "maxCapacity": 2, "extra": true, "alarms": [{"alarmName": "x", "direction": "out"}]}]}`,
-		alarmConfig(`, "adjustmentType": "Bogus"`),
-		alarmConfig(`, "adjustmentType": "PercentChangeInCapacity"`),
-		alarmConfig(`, "adjustmentType": "PercentChangeInCapacity", "adjustment": 1001`),
-		alarmConfig(`, "adjustmentType": "ExactCapacity"`),
-		alarmConfig(`, "adjustment": 0`),
-		alarmConfig(`, "adjustment": 2` + steps(`{"metricIntervalLowerBound": 0, "scalingAdjustment": 1}`)),
-		alarmConfig(steps(`{"scalingAdjustment": 1}`)),
-		alarmConfig(steps(`{"metricIntervalLowerBound": null, "metricIntervalUpperBound": null, "scalingAdjustment": 1}`)),
-		alarmConfig(steps(`{"metricIntervalLowerBound": 0, "scalingAdjustment": -1}`)),
-		alarmConfig(steps(manySteps(21)...)),
-		alarmConfig(`, "stepAdjustments": []`),
-		alarmConfig(`, "minAdjustmentMagnitude": 2`),
-		alarmConfig(`, "adjustmentType": "TargetRatio"`),
-		alarmConfig(`, "adjustmentType": "TargetRatio", "targetValue": 0`),
-		alarmConfig(`, "adjustmentType": "TargetRatio", "targetValue": 5, "adjustment": 1`),
-		alarmConfig(`, "adjustmentType": "TargetRatio", "targetValue": 5, "tolerance": 1`),
-		alarmConfig(`, "adjustmentType": "TargetRatio", "targetValue": 5, "scaleLimit": {}`),
-		alarmConfig(`, "targetValue": 5`),
-		alarmConfig(`, "tolerance": 0.2`),
-		alarmConfig(`, "maxSteps": 3`),
-		alarmConfig(`, "maxDurationSeconds": 900`),
-		alarmConfig(`, "metricAggregationType": "Median"`),
-		alarmConfig(`, "dryRun": true`),
-	} {
-		path := writeTemp(t, "bad.json", bad)
-		_, goErr := Load(path)
-		schemaErr := validateSchema(schema, path)
-		if goErr == nil || schemaErr == nil {
-			t.Errorf("%s: Go validation %v, schema %v; want both to reject", bad, goErr, schemaErr)
-		}
-	}
-}
-
-func writeTemp(t *testing.T, name, content string) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
-func validateSchema(s *jsonschema.Schema, path string) error {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	var v any
-	if err := json.Unmarshal(data, &v); err != nil {
-		return err
-	}
-	return s.Validate(v)
-}
-
 func TestLoadMissingFile(t *testing.T) {
 	if _, err := Load(filepath.Join(t.TempDir(), "nope.json")); err == nil || !strings.Contains(err.Error(), "nope.json") {
 		t.Errorf("Load(missing) = %v, want an error naming the file", err)
 	}
-}
-
-// TestDocumentedExamplesAreValid parses every JSON example of the configuration reference,
-// so the documentation cannot drift from what the validation accepts. Whole files parse as
-// they are; alarm entries and "alarms" fragments are placed in a service first.
-func TestDocumentedExamplesAreValid(t *testing.T) {
-	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "configuration.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	blocks := strings.Split(string(doc), "```json\n")[1:]
-	if len(blocks) < 5 {
-		t.Fatalf("found %d JSON examples, want at least 5", len(blocks))
-	}
-	for i, b := range blocks {
-		example := strings.TrimSpace(b[:strings.Index(b, "```")])
-		config := example
-		switch {
-		case strings.HasPrefix(example, `"alarms"`):
-			config = `{"services": [{"cluster": "a", "service": "web", "minCapacity": 0, "maxCapacity": 100, ` + example + `}]}`
-		case strings.HasPrefix(example, `{ "alarmName"`):
-			config = alarmsConfig(example)
-		}
-		if _, err := Parse(fmt.Sprintf("example %d", i+1), []byte(config)); err != nil {
-			t.Errorf("%v\n%s", err, example)
-		}
-	}
-}
-
-func alarmsConfig(alarms string) string {
-	return `{"services": [{"cluster": "a", "service": "web", "minCapacity": 0, "maxCapacity": 100, "alarms": [` + alarms + `]}]}`
 }
 
 func TestAlarmSources(t *testing.T) {

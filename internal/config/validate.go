@@ -6,7 +6,8 @@ import (
 	"math"
 	"regexp"
 	"slices"
-	"unicode"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/stepscaler/stepscaler/internal/scaling"
 )
@@ -20,17 +21,25 @@ var (
 	regionCode = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d$`)
 )
 
-// ECS cluster and service names: up to 255 letters, numbers, hyphens and underscores.
-var ecsName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
+// ECS cluster and service names: "Up to 255 letters (uppercase and lowercase), numbers,
+// underscores, and hyphens are allowed" (clusterName of CreateCluster and serviceName of
+// CreateService, Amazon ECS API Reference).
+var ecsName = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
-type validator struct{ problems []Problem }
+type validator struct {
+	problems []Problem
+	// given holds the fields the file sets, so that a value the file spells out, such as
+	// "adjustmentType": "" or "datapointsToAlarm": 0, is checked rather than taken for
+	// the field left out.
+	given map[string]bool
+}
 
 func (v *validator) addf(field, format string, args ...any) {
 	v.problems = append(v.problems, Problem{field, fmt.Sprintf(format, args...)})
 }
 
-func (c *Config) validate() []Problem {
-	v := &validator{}
+func (c *Config) validate(given map[string]bool) []Problem {
+	v := &validator{given: given}
 	if len(c.Services) == 0 {
 		v.addf("services", "must list at least one service")
 	}
@@ -55,7 +64,7 @@ func (c *Config) validate() []Problem {
 		seenService[ref] = at
 		for j, a := range s.Alarms {
 			aat := fmt.Sprintf("%s.alarms[%d]", at, j)
-			v.alarm(aat, a, s)
+			v.alarm(aat, a)
 			// One alarm drives one service: a notification must resolve to exactly one policy.
 			if prev, dup := seenAlarm[a.AlarmName]; dup && a.AlarmName != "" {
 				v.addf(aat+".alarmName", "alarm %q is already configured at %s", a.AlarmName, prev)
@@ -67,12 +76,8 @@ func (c *Config) validate() []Problem {
 }
 
 func (v *validator) service(at string, s Service) {
-	if !ecsName.MatchString(s.Cluster) {
-		v.addf(at+".cluster", "must be 1-255 letters, numbers, hyphens or underscores, got %q", s.Cluster)
-	}
-	if !ecsName.MatchString(s.Service) {
-		v.addf(at+".service", "must be 1-255 letters, numbers, hyphens or underscores, got %q", s.Service)
-	}
+	v.ecsName(at+".cluster", s.Cluster)
+	v.ecsName(at+".service", s.Service)
 	if s.MinCapacity < 0 || s.MinCapacity > maxServiceTasks {
 		v.addf(at+".minCapacity", "must be between 0 and %d, got %d", maxServiceTasks, s.MinCapacity)
 	}
@@ -87,13 +92,29 @@ func (v *validator) service(at string, s Service) {
 	}
 }
 
-func (v *validator) alarm(at string, a Alarm, s Service) {
-	if a.AlarmName == "" || len(a.AlarmName) > maxNameLen || hasControl(a.AlarmName) {
-		v.addf(at+".alarmName", "must be 1-%d printable characters, got %q", maxNameLen, a.AlarmName)
+func (v *validator) ecsName(field, name string) {
+	switch n := utf8.RuneCountInString(name); {
+	case n == 0 || n > maxNameLen:
+		v.addf(field, "must be 1-%d characters (ECS's limit), got %d", maxNameLen, n)
+	case !ecsName.MatchString(name):
+		v.addf(field, "may hold only letters, numbers, hyphens and underscores (ECS's rule for names), got %q", name)
+	}
+}
+
+// alarm checks one alarm entry. CloudWatch alarm names are 1-255 characters, UTF-8, and
+// "can't contain ASCII control characters" (AlarmName of PutMetricAlarm, Amazon
+// CloudWatch API Reference); characters, not bytes, as JSON Schema's maxLength counts.
+func (v *validator) alarm(at string, a Alarm) {
+	switch n := utf8.RuneCountInString(a.AlarmName); {
+	case n == 0 || n > maxNameLen:
+		v.addf(at+".alarmName", "must be 1-%d characters (CloudWatch's limit for alarm names), got %d", maxNameLen, n)
+	case strings.ContainsFunc(a.AlarmName, isASCIIControl):
+		v.addf(at+".alarmName", "must not contain ASCII control characters (CloudWatch refuses them in alarm names), got %q", a.AlarmName)
 	}
 	if !a.Direction.Valid() {
 		v.addf(at+".direction", `must be "out" or "in", got %q`, a.Direction)
 	}
+	v.alarmType(at, a)
 	v.adjustment(at, a)
 	v.intRange(at+".cooldownSeconds", a.CooldownSeconds, 0, maxCooldown)
 	v.intRange(at+".stabilizationTimeoutSeconds", a.StabilizationTimeoutSeconds, 1, maxStabilize)
@@ -113,11 +134,38 @@ func (v *validator) alarm(at string, a Alarm, s Service) {
 	}
 }
 
+// alarmType checks what an alarm's type allows. A composite alarm has no metric: the
+// stack cannot create it from a metric block, and a step can't be sized from it, so
+// stepAdjustments and TargetRatio, which read the alarm's metric, are refused rather
+// than left to find no metric value at every step.
+func (v *validator) alarmType(at string, a Alarm) {
+	switch a.AlarmType {
+	case MetricAlarm:
+	case "":
+		if v.given[at+".alarmType"] {
+			v.addf(at+".alarmType", `must be "metric" or "composite", got ""`)
+		}
+	case CompositeAlarm:
+		if a.Metric != nil {
+			v.addf(at+".metric", "a composite alarm has no metric, and the stack creates only metric alarms: "+
+				"remove metric, or remove alarmType for the stack to create this metric alarm")
+		}
+		if a.StepAdjustments != nil {
+			v.addf(at+".stepAdjustments", "a composite alarm has no metric to size a step from: use adjustment, or a metric alarm")
+		}
+		if a.AdjustmentType == scaling.TargetRatio {
+			v.addf(at+".adjustmentType", "TargetRatio sizes the service from the alarm's metric, and a composite alarm has none: use a metric alarm")
+		}
+	default:
+		v.addf(at+".alarmType", `must be "metric" or "composite", got %q`, a.AlarmType)
+	}
+}
+
 // adjustment checks the fields that say how far a step moves the service: which apply
 // depends on the adjustment type, and a field that does not apply is an error rather than
 // silently ignored, so a policy reads the way it behaves.
 func (v *validator) adjustment(at string, a Alarm) {
-	if !a.AdjustmentType.Valid() {
+	if !a.AdjustmentType.Valid() || (a.AdjustmentType == "" && v.given[at+".adjustmentType"]) {
 		v.addf(at+".adjustmentType", "must be one of %v, got %q", scaling.AdjustmentTypes, a.AdjustmentType)
 		return
 	}
@@ -158,7 +206,7 @@ func (v *validator) adjustment(at string, a Alarm) {
 			v.intRange(at+".minAdjustmentMagnitude", a.MinAdjustmentMagnitude, 1, maxServiceTasks)
 		}
 	}
-	if m := a.MetricAggregationType; m != "" {
+	if m := a.MetricAggregationType; v.given[at+".metricAggregationType"] {
 		switch {
 		case t != scaling.TargetRatio && a.StepAdjustments == nil:
 			v.addf(at+".metricAggregationType", "applies only to stepAdjustments and TargetRatio, which size the step from the metric")
@@ -306,13 +354,6 @@ func (v *validator) intRange(field string, p *int, lo, hi int) {
 	}
 }
 
-func hasControl(s string) bool {
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			return true
-		}
-	}
-	return false
-}
+func isASCIIControl(r rune) bool { return r < 0x20 || r == 0x7f }
 
 func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }

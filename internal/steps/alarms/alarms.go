@@ -48,7 +48,10 @@ func (h *Handler) Read(ctx context.Context, req workflow.AlarmsRequest) (workflo
 		r := scaling.AlarmReading{Name: p.AlarmName}
 		a, ok := found[p.AlarmName]
 		if !ok {
-			h.log.Warn("configured alarm not found in CloudWatch", "alarm", p.AlarmName, "service", req.Service.String())
+			// A composite alarm the configuration does not declare ("alarmType": "composite")
+			// is not asked for, so it is not found either.
+			h.log.Warn("configured alarm not found in CloudWatch (a composite alarm must be declared with alarmType composite)",
+				"alarm", p.AlarmName, "service", req.Service.String())
 		} else {
 			r.State = a.State
 		}

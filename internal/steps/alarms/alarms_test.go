@@ -50,8 +50,7 @@ const webConfig = `{
         {"metricIntervalLowerBound": 20, "scalingAdjustment": 3}]},
       {"alarmName": "web-cpu-high", "direction": "out", "adjustment": 2},
       {"alarmName": "web-deleted", "direction": "out", "adjustment": 1},
-      {"alarmName": "web-composite", "direction": "out", "stepAdjustments": [
-        {"metricIntervalLowerBound": 0, "scalingAdjustment": 2}]},
+      {"alarmName": "web-composite", "alarmType": "composite", "direction": "out", "adjustment": 2},
       {"alarmName": "web-quiet", "direction": "out", "stepAdjustments": [
         {"metricIntervalLowerBound": 0, "scalingAdjustment": 2}]},
       {"alarmName": "web-error-rate", "direction": "out", "adjustmentType": "TargetRatio", "targetValue": 5,
@@ -246,7 +245,8 @@ func TestRead(t *testing.T) {
 		{"web-backlog-high", want{"ALARM", &scaling.MetricValue{Value: 130, Threshold: 100}, ""}},
 		{"web-cpu-high", want{"OK", nil, ""}},
 		{"web-deleted", want{"", nil, ""}},
-		{"web-composite", want{"ALARM", nil, "composite"}},
+		// Declared composite, so asked for; a simple adjustment needs no metric.
+		{"web-composite", want{"ALARM", nil, ""}},
 		{"web-quiet", want{"ALARM", nil, "datapoint"}},
 		// Maximum of 2, 15, 10; the alarm's threshold.
 		{"web-error-rate", want{"ALARM", &scaling.MetricValue{Value: 15, Threshold: 5}, ""}},
