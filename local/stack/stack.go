@@ -21,6 +21,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 
@@ -37,6 +38,7 @@ import (
 	"github.com/stepscaler/stepscaler/internal/lambdaenv"
 	"github.com/stepscaler/stepscaler/internal/store"
 	"github.com/stepscaler/stepscaler/local/cwemu"
+	"github.com/stepscaler/stepscaler/local/dynamofault"
 	"github.com/stepscaler/stepscaler/local/ecsemu"
 	"github.com/stepscaler/stepscaler/local/sfnlocal"
 )
@@ -91,6 +93,9 @@ type Stack struct {
 	CloudWatch *cloudwatch.Client
 	DynamoDB   *dynamodb.Client
 	Store      *store.Store
+	// DynamoFaults stands between the functions and DynamoDB, failing the writes a
+	// scenario chooses.
+	DynamoFaults *dynamofault.Proxy
 	// StateMachineARN is the Scale state machine's ARN on the local endpoint.
 	StateMachineARN string
 
@@ -111,6 +116,8 @@ type function struct {
 	cmd     *exec.Cmd
 	exited  chan struct{} // closed when the emulator's process has ended
 	log     string
+	// invoking serializes Invoke's calls (the engine serializes its own).
+	invoking sync.Mutex
 }
 
 // Start builds the functions and starts every component. On error it stops what it
@@ -170,6 +177,11 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		return nil, err
 	}
 	s.Store = store.New(s.DynamoDB, table)
+	// The functions reach DynamoDB through a proxy that scenarios use to fail its writes;
+	// the stack's own client, which tests check the records with, goes straight to it.
+	if s.DynamoFaults, err = dynamofault.Start(s.kumo.URL, s.log); err != nil {
+		return nil, err
+	}
 	cwLog, err := s.logFile("cloudwatch")
 	if err != nil {
 		return nil, err
@@ -255,7 +267,7 @@ func (s *Stack) functionEnv(table string) []string {
 		"AWS_CONFIG_FILE=" + os.DevNull,
 		"AWS_SHARED_CREDENTIALS_FILE=" + os.DevNull,
 		"AWS_ENDPOINT_URL_ECS=" + s.ECS.URL(),
-		"AWS_ENDPOINT_URL_DYNAMODB=" + s.kumo.URL,
+		"AWS_ENDPOINT_URL_DYNAMODB=" + s.DynamoFaults.URL(),
 		"AWS_ENDPOINT_URL_CLOUDWATCH=" + s.CW.URL(),
 		"AWS_ENDPOINT_URL_SFN=" + s.sfnServer.URL(),
 		"STEPSCALER_TABLE=" + table,
@@ -308,6 +320,10 @@ func (s *Stack) Invoke(ctx context.Context, name string, payload []byte) ([]byte
 	if !ok {
 		return nil, fmt.Errorf("no function %q", name)
 	}
+	// The emulator runs one invocation at a time and fails, even dies, when given a second:
+	// invocations queue here, as asynchronous ones queue in Lambda for a free instance.
+	f.invoking.Lock()
+	defer f.invoking.Unlock()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, f.url+"/2015-03-31/functions/function/invocations", bytes.NewReader(payload))
 	if err != nil {
 		return nil, err
@@ -371,6 +387,9 @@ func (s *Stack) Close() error {
 	}
 	if s.sfnServer != nil {
 		errs = append(errs, s.sfnServer.Close())
+	}
+	if s.DynamoFaults != nil {
+		errs = append(errs, s.DynamoFaults.Close())
 	}
 	if s.kumo != nil {
 		s.kumo.Close()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,12 +22,18 @@ type snsDelivery struct {
 	// mute, while positive, drops notifications: a lost delivery, or one a test makes itself.
 	mute atomic.Int32
 	wg   sync.WaitGroup
+
+	mu        sync.Mutex
+	published []string // every message CloudWatch published to the topic, delivered or not
 }
 
 func (d *snsDelivery) publish(_ context.Context, topic, subject, message string) error {
 	if topic != TopicARN {
 		return fmt.Errorf("no SNS topic %s", topic)
 	}
+	d.mu.Lock()
+	d.published = append(d.published, message)
+	d.mu.Unlock()
 	if d.mute.Load() > 0 {
 		return nil
 	}
@@ -48,6 +55,14 @@ func (d *snsDelivery) wait() { d.wg.Wait() }
 // itself (a captured one, a duplicate, a forged one).
 func (s *Stack) DeliverSNS(ctx context.Context, messages ...string) error {
 	return s.invokeStarter(ctx, "ALARM", messages...)
+}
+
+// Published returns every alarm notification CloudWatch has published to the topic so
+// far, in order: what a test redelivers to play SNS's at-least-once delivery.
+func (s *Stack) Published() []string {
+	s.sns.mu.Lock()
+	defer s.sns.mu.Unlock()
+	return slices.Clone(s.sns.published)
 }
 
 // WaitNotifications waits until every notification CloudWatch published so far has been
