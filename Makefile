@@ -11,7 +11,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 export PATH := $(CURDIR)/bin:$(PATH)
 
-.PHONY: demo test check unit build synth bench fuzz backtest clean
+.PHONY: demo test check unit build synth bench fuzz load backtest clean
 
 # The backtest: every shipped trace replayed through the example config's prod/web policy
 # and the other autoscalers. make test regenerates it and checks it matches docs/backtest.
@@ -63,12 +63,17 @@ synth: node_modules/.installed
 bench: node_modules/.installed bin/aws-lambda-rie
 	go test -run '^$$' -bench . -benchtime 20x ./internal/... ./local/stack/
 
+## load: the load test at full size: 100 services, 1,000 notifications (make test runs 20)
+load: node_modules/.installed bin/aws-lambda-rie
+	set -o pipefail; STEPSCALER_LOAD_SERVICES=100 go test -run TestLoad -count=1 -v -timeout 30m ./local/load/ | grep -E 'load_test.go|^(---|ok|FAIL)'
+
 ## fuzz: a short run of each fuzz target
 fuzz:
 	go test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./internal/alarm/
 	go test -run '^$$' -fuzz FuzzMessages -fuzztime 30s ./internal/alarm/
 	go test -run '^$$' -fuzz FuzzParseDescribeServices -fuzztime 30s ./internal/service/
 	go test -run '^$$' -fuzz FuzzExecutionName -fuzztime 30s ./internal/workflow/
+	go test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./internal/config/
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund

@@ -43,11 +43,13 @@ func Timeout(function string) time.Duration {
 
 // The account's ECS API rates per Region, as Amazon ECS documents its request
 // throttling: token buckets per account, the service reads (DescribeServices,
-// ListServices) refilling at 20 a second and the service writes (CreateService,
-// UpdateService, DeleteService) at 5 a second.
+// ListServices) holding 100 and refilling at 20 a second, the service writes
+// (CreateService, UpdateService, DeleteService) holding 50 and refilling at 5 a second.
 const (
 	ECSReadsPerSecond  = 20.0
 	ECSWritesPerSecond = 5.0
+	ECSReadBurst       = 100
+	ECSWriteBurst      = 50
 )
 
 // DefaultECSShare is the share of those rates Stepscaler keeps to by default: half,
