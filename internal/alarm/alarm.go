@@ -9,10 +9,19 @@
 // notifications.
 //
 // The messages arrive from the network, so Parse treats them as hostile: it
-// bounds their size, checks every field's type, and reports problems as a
-// *FieldError naming the field. It never fails because the free-text
-// NewStateReason is unusual; the datapoints and threshold it carries are
-// extracted on a best-effort basis.
+// bounds their size, refuses what is not one UTF-8 JSON object with unique keys,
+// checks every field's type, and reports problems as a *FieldError naming the
+// field. It never fails because the free-text NewStateReason is unusual; the
+// datapoints and threshold it carries are extracted on a best-effort basis.
+//
+// Numbers: JSON has no NaN or Infinity, so those are malformed JSON. A number
+// too large for a float64 (1.8e308, 1e999) is refused in a field (Threshold,
+// Period) and skipped in the reason. Every number Parse returns is finite, but
+// nothing bounds a sum of them: two datapoints of 1.7e308 are each finite and
+// their sum is +Inf, so code that averages them must not add them up first
+// (CloudWatch's own metric values lie within ±2^360, MetricDatum in the API
+// Reference, but a message need not come from CloudWatch, and a metric-math
+// alarm's values are not metric values).
 package alarm
 
 import (
@@ -97,7 +106,8 @@ type Notification struct {
 	AlarmRule          string
 	TriggeringChildren []Child
 	// Datapoints are the values quoted in Reason, newest first as CloudWatch
-	// lists them; nil when Reason quotes none.
+	// lists them; nil when Reason quotes none. Each is finite; their sum need
+	// not be (see the package documentation).
 	Datapoints []Datapoint
 	// Threshold is Trigger.Threshold, or else the threshold quoted in Reason;
 	// nil when neither has one (composite and anomaly-detection alarms).

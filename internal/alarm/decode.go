@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // The input is decoded into a generic tree (maps, slices, json.Number) and
@@ -26,6 +27,11 @@ const jsonSpace = " \t\r\n"
 
 // decodeObject decodes data, which must hold exactly one JSON object.
 func decodeObject(data []byte) (map[string]any, *FieldError) {
+	// JSON exchanged between systems must be UTF-8 (RFC 8259, section 8.1); encoding/json
+	// would quietly turn invalid bytes into U+FFFD, and a name with them into another name.
+	if !utf8.Valid(data) {
+		return nil, &FieldError{Problem: fmt.Sprintf("not valid UTF-8 (first invalid byte at offset %d)", invalidUTF8(data))}
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var v any
@@ -41,7 +47,96 @@ func decodeObject(data []byte) (map[string]any, *FieldError) {
 	if !ok {
 		return nil, &FieldError{Problem: "not a JSON object (got " + describe(v) + ")"}
 	}
+	if ferr := checkDuplicateKeys(data); ferr != nil {
+		return nil, ferr
+	}
 	return m, nil
+}
+
+// checkDuplicateKeys reports the first object key that appears twice in one object of
+// data, which must be valid JSON. encoding/json keeps the last of duplicate keys, other
+// parsers the first, and RFC 8259 leaves it open ("the behavior of software that receives
+// such an object is unpredictable"): a message in which a reader that checks AlarmName and
+// one that acts on it may see different names is refused. CloudWatch never repeats a key.
+func checkDuplicateKeys(data []byte) *FieldError {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	// One frame per open object or array: the keys seen (objects) or the next index
+	// (arrays), and the path of the value the frame is.
+	type frame struct {
+		path  string
+		keys  map[string]bool // nil for an array
+		index int
+		key   string // the object's key whose value is being read
+		inKey bool   // an object expects a key next
+	}
+	var stack []*frame
+	// valuePath is the path of the value about to be read, in the innermost frame.
+	valuePath := func() string {
+		if len(stack) == 0 {
+			return ""
+		}
+		f := stack[len(stack)-1]
+		if f.keys == nil {
+			return indexPath(f.path, f.index)
+		}
+		return object{path: f.path}.field(f.key)
+	}
+	// consumed moves the innermost frame past one complete value.
+	consumed := func() {
+		if len(stack) == 0 {
+			return
+		}
+		f := stack[len(stack)-1]
+		if f.keys == nil {
+			f.index++
+		} else {
+			f.inKey = true
+		}
+	}
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			// data was decoded once already, so the only error is the end of it.
+			return nil
+		}
+		if len(stack) > 0 {
+			if f := stack[len(stack)-1]; f.keys != nil && f.inKey {
+				if key, ok := tok.(string); ok {
+					if f.keys[key] {
+						return &FieldError{Field: object{path: f.path}.field(key), Problem: "appears twice in one object; a JSON object's keys must be unique"}
+					}
+					f.keys[key] = true
+					f.key, f.inKey = key, false
+					continue
+				}
+			}
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, &frame{path: valuePath(), keys: map[string]bool{}, inKey: true})
+		case json.Delim('['):
+			stack = append(stack, &frame{path: valuePath()})
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+			consumed()
+		default:
+			consumed()
+		}
+	}
+}
+
+// invalidUTF8 returns the offset of the first byte of data that is not part of valid
+// UTF-8.
+func invalidUTF8(data []byte) int {
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i
+		}
+		i += size
+	}
+	return len(data)
 }
 
 // jsonError turns a decoder error into a FieldError that says the JSON itself

@@ -100,7 +100,11 @@ func (d *decoder) record(r object, depth int) []string {
 		}
 		m, ferr := decodeObject([]byte(body))
 		if ferr != nil {
-			d.fail(r.field("body"), "%s", ferr.Problem)
+			field := r.field("body")
+			if ferr.Field != "" {
+				field = object{path: field}.field(ferr.Field)
+			}
+			d.fail(field, "%s", ferr.Problem)
 			return nil
 		}
 		return d.extract(object{path: r.field("body"), m: m}, strings.Trim(body, jsonSpace), depth+1)

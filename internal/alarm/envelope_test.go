@@ -133,6 +133,9 @@ func TestMessagesErrors(t *testing.T) {
 		{"SQS body not JSON", `{"Records":[{"eventSource":"aws:sqs","body":"hello"}]}`, "Records[0].body", "malformed JSON at offset 1: invalid character 'h' looking for beginning of value"},
 		{"SQS body unrecognised", `{"Records":[{"eventSource":"aws:sqs","body":"{\"a\":1}"}]}`, "Records[0].body", "not an alarm message, SNS event, SNS record or SNS envelope (it has none of AlarmName, Records, Sns or Message)"},
 		{"too big", `{"Message":"` + strings.Repeat("x", MaxEnvelopeSize) + `"}`, "", "input is 6291470 bytes, more than the limit of 6291456"},
+		{"duplicate key", `{"Records":[{"EventSource":"aws:sns","EventSource":"aws:sqs","Sns":{}}]}`, "Records[0].EventSource", "appears twice in one object; a JSON object's keys must be unique"},
+		{"SQS body duplicate key", `{"Records":[{"eventSource":"aws:sqs","body":"{\"Message\":\"a\",\"Message\":\"b\"}"}]}`, "Records[0].body.Message", "appears twice in one object; a JSON object's keys must be unique"},
+		{"invalid UTF-8", "{\"Message\":\"\xff\"}", "", "not valid UTF-8 (first invalid byte at offset 12)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,13 +2,35 @@ package alarm
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 )
 
+// maxSeedSize bounds the corpus files a fuzz target is seeded with. The fuzzer mutates
+// and minimizes a 256 KiB input slowly, and learns nothing from its size the table tests
+// do not check (TestHostileMessages runs every file).
+const maxSeedSize = 64 * 1024
+
+// addSeeds seeds a fuzz target with the captured notifications, the hostile corpus and
+// a few shapes of their own.
 func addSeeds(f *testing.F) {
 	for _, file := range append(testdataMessages, "sns-lambda-event.json", "sns-http-envelope.json") {
 		f.Add(readTestdata(f, file))
+	}
+	hostile, err := filepath.Glob(filepath.Join(hostileDir, "*"))
+	if err != nil || len(hostile) == 0 {
+		f.Fatalf("no hostile corpus in %s: %v", hostileDir, err)
+	}
+	for _, file := range hostile {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		if len(data) <= maxSeedSize {
+			f.Add(data)
+		}
 	}
 	f.Add([]byte(`{"AlarmName":"a","NewStateValue":"OK","StateChangeTime":"2026-11-27T10:00:00Z","AlarmRule":"TRUE"}`))
 	f.Add([]byte(`{"Records":[{"eventSource":"aws:sqs","body":"{\"Message\":\"{}\"}"}]}`))
