@@ -74,6 +74,7 @@ fuzz:
 	go test -run '^$$' -fuzz FuzzParseDescribeServices -fuzztime 30s ./internal/service/
 	go test -run '^$$' -fuzz FuzzExecutionName -fuzztime 30s ./internal/workflow/
 	go test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./internal/config/
+	go test -run '^$$' -fuzz FuzzInvoke -fuzztime 30s -fuzzminimizetime 5s ./internal/starter/
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund

@@ -9,7 +9,10 @@
 // reproduce row by row.
 package alarmeval
 
-import "slices"
+import (
+	"math"
+	"slices"
+)
 
 // State is an alarm state as CloudWatch spells it.
 type State string
@@ -213,15 +216,29 @@ func Aggregate(dps []Datapoint, n int, aggregation string) (value float64, ok bo
 	}
 	switch aggregation {
 	case "", AggregateAverage:
-		sum := 0.0
-		for _, v := range values {
-			sum += v
-		}
-		return sum / float64(len(values)), true
+		return mean(values), true
 	case AggregateMinimum:
 		return slices.Min(values), true
 	case AggregateMaximum:
 		return slices.Max(values), true
 	}
 	return 0, false
+}
+
+// mean is the values' average, finite whenever they are: a sum that overflows (two
+// values near the largest float64) is taken again over each value's share instead.
+func mean(values []float64) float64 {
+	n := float64(len(values))
+	sum := 0.0
+	for _, v := range values {
+		sum += v
+	}
+	if !math.IsInf(sum, 0) {
+		return sum / n
+	}
+	sum = 0
+	for _, v := range values {
+		sum += v / n
+	}
+	return sum
 }

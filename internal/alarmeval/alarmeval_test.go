@@ -184,4 +184,12 @@ func TestAggregate(t *testing.T) {
 	if _, ok := Aggregate([]Datapoint{{Value: 1}, {Missing: true}}, 1, ""); ok {
 		t.Error("only a missing period among the newest: want ok false")
 	}
+	// Two values near the largest float64 sum to +Inf; their average is that value.
+	huge := []Datapoint{{Value: 1.7e308}, {Value: 1.7e308}}
+	if got, ok := Aggregate(huge, 2, AggregateAverage); !ok || got != 1.7e308 {
+		t.Errorf("average of 1.7e308 twice = %v, %v; want 1.7e308", got, ok)
+	}
+	if got, _ := Aggregate([]Datapoint{{Value: 1.7e308}, {Value: -1.7e308}, {Value: 1.7e308}}, 3, ""); math.IsInf(got, 0) {
+		t.Errorf("average of ±1.7e308 = %v, want a finite value", got)
+	}
 }

@@ -294,16 +294,3 @@ func (p Policy) Summary() string {
 	return "steps " + strings.Join(parts, "; ")
 }
 
-// Aggregate is the breach data a policy sizes its step from: the average of the alarm's
-// datapoints (Application Auto Scaling's default MetricAggregationType) and its
-// threshold; nil when there are no datapoints.
-func Aggregate(values []float64, threshold float64) *MetricValue {
-	if len(values) == 0 {
-		return nil
-	}
-	sum := 0.0
-	for _, v := range values {
-		sum += v
-	}
-	return &MetricValue{Value: sum / float64(len(values)), Threshold: threshold}
-}

@@ -44,9 +44,12 @@ import (
 )
 
 // The local account. Nothing here reaches AWS; the credentials only satisfy SigV4 signing.
+// The account and Region are the ones the Runtime Interface Emulator puts in every
+// function's ARN (arn:aws:lambda:us-east-1:012345678912:function:...), from which the
+// starter learns its own account and Region: the local alarms must come from there.
 const (
 	Region    = "us-east-1"
-	AccountID = "000000000000"
+	AccountID = "012345678912"
 	Table     = "stepscaler-local"
 	accessKey = "LOCALSTEPSCALER"
 	secretKey = "local-secret"
