@@ -1,7 +1,12 @@
 package stack
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
@@ -30,16 +35,16 @@ var (
 
 // newConfiguredAlarms creates, with the topic as their alarm action, the alarms whose
 // configuration gives a metric. An alarm without one must exist already; docs/deploy.md
-// shows how to add the topic to it.
+// shows how to add the topic to it. Each alarm's construct id, and so its logical id, is
+// derived from its name (alarmConstructID): removing or reordering alarms in the
+// configuration leaves every other alarm as it is.
 func newConfiguredAlarms(scope awscdk.Stack, cfg *config.Config, topic awssns.ITopic) {
 	action := awscloudwatchactions.NewSnsAction(topic)
-	n := 0
 	for _, s := range cfg.Services {
 		for _, a := range s.Alarms {
 			if a.Metric == nil {
 				continue
 			}
-			n++
 			m := a.Metric
 			datapoints := m.DatapointsToAlarm
 			if datapoints == 0 {
@@ -58,10 +63,62 @@ func newConfiguredAlarms(scope awscdk.Stack, cfg *config.Config, topic awssns.IT
 			if m.TreatMissingData != "" {
 				props.TreatMissingData = treatMissingData[m.TreatMissingData]
 			}
-			alarm := awscloudwatch.NewAlarm(scope, jsii.String(fmt.Sprintf("ConfiguredAlarm%d", n)), props)
+			alarm := awscloudwatch.NewAlarm(scope, jsii.String(alarmConstructID(a.AlarmName)), props)
 			alarm.AddAlarmAction(action)
 		}
 	}
+}
+
+// alarmIDWords bounds the part of a construct id taken from the alarm's name: the hash
+// keeps ids apart, the words only make the template readable, and CloudFormation's logical
+// ids are limited to 255 characters.
+const alarmIDWords = 64
+
+// alarmConstructID is the construct id of the configured alarm called name:
+// "ConfiguredAlarm", the name's letters and digits (each run of other characters starts a
+// new capitalized word), at most alarmIDWords of them, and the first 8 hexadecimal digits
+// of the name's SHA-256. Names are unique in a configuration, and the hash keeps two names
+// apart that differ only in the characters dropped ("api-high", "api_high") or beyond the
+// words kept; checkAlarmIDs refuses a configuration where two ids would still coincide.
+// The id depends on the name alone, never on the alarm's position.
+func alarmConstructID(name string) string {
+	var b strings.Builder
+	upper := true
+	for _, r := range name {
+		if b.Len() >= alarmIDWords {
+			break
+		}
+		if r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			if upper {
+				r = unicode.ToUpper(r)
+			}
+			b.WriteRune(r)
+			upper = false
+			continue
+		}
+		upper = true
+	}
+	sum := sha256.Sum256([]byte(name))
+	return "ConfiguredAlarm" + b.String() + strings.ToUpper(hex.EncodeToString(sum[:4]))
+}
+
+// checkAlarmIDs refuses a configuration in which two alarms the stack creates would get the
+// same construct id.
+func checkAlarmIDs(cfg *config.Config) error {
+	seen := map[string]string{}
+	for _, s := range cfg.Services {
+		for _, a := range s.Alarms {
+			if a.Metric == nil {
+				continue
+			}
+			id := alarmConstructID(a.AlarmName)
+			if other, dup := seen[id]; dup {
+				return fmt.Errorf("alarms %q and %q would share the construct id %s; rename one of them", other, a.AlarmName, id)
+			}
+			seen[id] = a.AlarmName
+		}
+	}
+	return nil
 }
 
 // alarmMetric is the alarm's single metric or metric math expression. A math expression's

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -26,6 +27,12 @@ const (
 	StackName = "Stepscaler"
 	// ConfigContextKey is the context key naming the scaling configuration file.
 	ConfigContextKey = "stepscaler:config"
+	// ECSShareContextKey is the context key giving the share of the account's ECS API
+	// rates the functions keep to, from MinECSShare to 1 (default deploy.DefaultECSShare).
+	ECSShareContextKey = "stepscaler:ecsApiShare"
+	// MinECSShare is the smallest share accepted, a twentieth of the account's rates (the
+	// range docs/operate.md gives).
+	MinECSShare = 0.05
 	// DefaultConfigPath is used when the context key is absent.
 	DefaultConfigPath = "config/stepscaler.json"
 	// DefinitionPath is the state machine definition, relative to the repository root: the
@@ -64,6 +71,14 @@ func build(app awscdk.App, root, definitionPath string) (awscdk.Stack, error) {
 	if err != nil {
 		return nil, err
 	}
+	op, err := operatorFromContext(app.Node())
+	if err != nil {
+		return nil, err
+	}
+	share, err := ecsShareFromContext(app.Node())
+	if err != nil {
+		return nil, err
+	}
 	st, err := NewStepscalerStack(app, StackName, &Props{
 		StackProps: awscdk.StackProps{
 			Description: jsii.String("Stepscaler: alarm-driven step scaling for Amazon ECS services " +
@@ -73,12 +88,39 @@ func build(app awscdk.App, root, definitionPath string) (awscdk.Stack, error) {
 		ConfigPath:     cfgPath,
 		RepoRoot:       root,
 		DefinitionPath: definitionPath,
+		Operator:       op,
+		ECSShare:       share,
 	})
 	if err != nil {
 		return nil, err
 	}
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	return st, nil
+}
+
+// ecsShareFromContext reads stepscaler:ecsApiShare: a number (in cdk.json) or a decimal
+// string (from -c on the command line); absent, zero.
+func ecsShareFromContext(node interface{ TryGetContext(*string) any }) (float64, error) {
+	v := node.TryGetContext(jsii.String(ECSShareContextKey))
+	var share float64
+	switch x := v.(type) {
+	case nil:
+		return 0, nil
+	case float64:
+		share = x
+	case string:
+		f, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
+		if err != nil {
+			return 0, fmt.Errorf("context %s must be a number from %g to 1, got %q", ECSShareContextKey, MinECSShare, x)
+		}
+		share = f
+	default:
+		return 0, fmt.Errorf("context %s must be a number from %g to 1, got %v", ECSShareContextKey, MinECSShare, v)
+	}
+	if !(share >= MinECSShare && share <= 1) {
+		return 0, fmt.Errorf("context %s must be a number from %g to 1, got %g", ECSShareContextKey, MinECSShare, share)
+	}
+	return share, nil
 }
 
 // loadConfig reads and validates the configuration, naming it in messages as the user

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsscheduler"
@@ -39,9 +40,10 @@ const (
 // the schedule's group, and the queue where failed evaluations land.
 type evaluator struct {
 	goFunction
-	failures awssqs.Queue
-	group    awsscheduler.CfnScheduleGroup
-	schedule awsscheduler.CfnSchedule
+	failures      awssqs.Queue
+	failuresAlarm awscloudwatch.Alarm
+	group         awsscheduler.CfnScheduleGroup
+	schedule      awsscheduler.CfnSchedule
 }
 
 // newEvaluator creates the level-triggered path: the evaluate-alarms function, allowed to
@@ -58,14 +60,15 @@ type evaluator struct {
 // evaluations that fail or time out. Both are set to no retries and a minute of event age
 // (see evaluationMaxEventAgeSeconds).
 func newEvaluator(scope awscdk.Stack, props *Props, sm awsstepfunctions.StateMachine) evaluator {
-	failures := newFailureQueue(scope, "EvaluationFailures",
+	failures, failuresAlarm := newFailureQueue(scope, "EvaluationFailures",
 		"Stepscaler: per-minute alarm evaluations that failed, or that EventBridge Scheduler could not deliver, are waiting in the failure queue")
 	f := newGoFunction(scope, props, functionOptions{
 		id: "EvaluateAlarms", name: "evaluate-alarms",
 		description:    "Stepscaler: every minute, start a scaling execution for each service with an alarm in ALARM",
 		timeoutSeconds: deploy.Timeout("evaluate-alarms").Seconds(),
 		// STARTS_PER_SECOND is left to its default (evaluate.DefaultStartsPerSecond).
-		env: map[string]*string{envStateMachineArn: sm.StateMachineArn()},
+		env:                 map[string]*string{envStateMachineArn: sm.StateMachineArn()},
+		reservedConcurrency: evaluatorConcurrency,
 		async: &asyncOptions{
 			onFailure:     awslambdadestinations.NewSqsDestination(failures),
 			retryAttempts: evaluationRetryAttempts,
@@ -126,7 +129,7 @@ func newEvaluator(scope awscdk.Stack, props *Props, sm awsstepfunctions.StateMac
 	schedule.AddResourceDependency(group, jsii.String("the schedule names its group, which must exist first"))
 	schedule.Node().AddDependency(role)
 
-	return evaluator{goFunction: f, failures: failures, group: group, schedule: schedule}
+	return evaluator{goFunction: f, failures: failures, failuresAlarm: failuresAlarm, group: group, schedule: schedule}
 }
 
 // evaluationInput is the schedule target's input: the evaluator's event, with the

@@ -13,17 +13,19 @@ const failureRetentionDays = 14
 
 // newFailureQueue is a queue that collects what an asynchronous invocation could not
 // process (the starter's and the evaluator's on-failure destination, the schedule's
-// dead-letter queue): encrypted with SQS-managed keys, TLS only, with an alarm (id
-// "<id>Alarm", described by alarmDescription) that goes off as soon as it holds a message.
-// Nothing consumes it automatically: it is read by whoever answers the alarm.
-func newFailureQueue(scope awscdk.Stack, id, alarmDescription string) awssqs.Queue {
+// dead-letter queue): encrypted with SQS-managed keys, TLS only, with an alarm (construct
+// id "<id>Alarm", named <stack name>-<id>, described by alarmDescription) that goes off as
+// soon as it holds a message. Nothing consumes it automatically: it is read by whoever
+// answers the alarm, whom newMonitoring wires the alarm to.
+func newFailureQueue(scope awscdk.Stack, id, alarmDescription string) (awssqs.Queue, awscloudwatch.Alarm) {
 	q := awssqs.NewQueue(scope, jsii.String(id), &awssqs.QueueProps{
 		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
 		EnforceSSL:      jsii.Bool(true),
 		RetentionPeriod: awscdk.Duration_Days(jsii.Number(failureRetentionDays)),
 		RemovalPolicy:   awscdk.RemovalPolicy_DESTROY,
 	})
-	awscloudwatch.NewAlarm(scope, jsii.String(id+"Alarm"), &awscloudwatch.AlarmProps{
+	alarm := awscloudwatch.NewAlarm(scope, jsii.String(id+"Alarm"), &awscloudwatch.AlarmProps{
+		AlarmName:        operationalAlarmName(id),
 		AlarmDescription: jsii.String(alarmDescription),
 		Metric: q.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
 			Period:    awscdk.Duration_Minutes(jsii.Number(5)),
@@ -32,7 +34,8 @@ func newFailureQueue(scope awscdk.Stack, id, alarmDescription string) awssqs.Que
 		Threshold:          jsii.Number(1),
 		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
 		EvaluationPeriods:  jsii.Number(1),
+		DatapointsToAlarm:  jsii.Number(1),
 		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
 	})
-	return q
+	return q, alarm
 }

@@ -1,6 +1,8 @@
 package stack
 
 import (
+	"strconv"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -9,6 +11,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stepscaler/stepscaler/internal/deploy"
+	"github.com/stepscaler/stepscaler/internal/lambdaenv"
 )
 
 const (
@@ -68,13 +71,11 @@ type taskSpec struct {
 // taskSpecs are the state machine's task functions, in workflow order.
 //
 // DynamoDB actions: acquire-lease's conditional lease write is UpdateItem, and when the
-// lease is held it reads the state item with GetItem. record-outcome writes the activity
-// and the state item with TransactWriteItems (a Put and an Update) and then releases the
-// lease with a conditional UpdateItem. TransactWriteItems has no IAM action of its own:
-// "Permissions for Put, Update, Delete, and Get actions are governed by the permissions
-// used for the underlying PutItem, UpdateItem, DeleteItem, and GetItem operations" (Amazon
-// DynamoDB Developer Guide, "Using IAM with DynamoDB transactions"), so PutItem and
-// UpdateItem are exactly what record-outcome needs.
+// lease is held it reads the state item with GetItem. record-outcome writes the cooldown
+// (UpdateItem), the activity (PutItem) and the not-scaled mark (UpdateItem), then releases
+// the lease with a conditional UpdateItem. The derived-permissions test
+// (permissions_test.go) runs every handler against the emulators and checks that these
+// lists are exactly the actions their calls need.
 var taskSpecs = []taskSpec{
 	{name: "acquire-lease", id: "AcquireLease",
 		description:  "Stepscaler: take the per-service scaling lease (conditional write) and read the service's state item",
@@ -105,13 +106,15 @@ type functionOptions struct {
 	timeoutSeconds        float64
 	env                   map[string]*string // besides STEPSCALER_CONFIG, which every function gets
 	async                 *asyncOptions
+	// reservedConcurrency is the function's reserved concurrency (see concurrency.go).
+	reservedConcurrency int
 }
 
 // newGoFunction creates a function with the settings every Stepscaler function shares:
 // provided.al2023 on arm64, built from functions/<name> with the scaling configuration
 // beside its binary and STEPSCALER_CONFIG naming it; JSON logs to its own log group with a
-// retention; X-Ray active tracing; its own role holding no managed policy, only the
-// statements the caller adds and the log and X-Ray writes.
+// retention; X-Ray active tracing; its reserved concurrency; its own role holding no
+// managed policy, only the statements the caller adds and the log and X-Ray writes.
 func newGoFunction(scope awscdk.Stack, props *Props, o functionOptions) goFunction {
 	role := awsiam.NewRole(scope, jsii.String(o.id+"Role"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
@@ -144,6 +147,9 @@ func newGoFunction(scope awscdk.Stack, props *Props, o functionOptions) goFuncti
 		Tracing:               awslambda.Tracing_ACTIVE,
 		Environment:           &env,
 	}
+	if o.reservedConcurrency > 0 {
+		lambdaProps.ReservedConcurrentExecutions = jsii.Number(float64(o.reservedConcurrency))
+	}
 	if a := o.async; a != nil {
 		lambdaProps.OnFailure = a.onFailure
 		lambdaProps.RetryAttempts = jsii.Number(a.retryAttempts)
@@ -164,10 +170,12 @@ type asyncOptions struct {
 // newTaskFunctions creates the state machine's task functions, each allowed exactly the
 // calls its handler makes: DynamoDB actions on the table, ECS actions on the configured
 // services, cloudwatch:DescribeAlarms on the configured alarms, cloudwatch:GetMetricData,
-// nothing else.
+// nothing else; update-desired-count's UpdateService is also refused whenever the request
+// would change more than the desired count (updateServiceDenies).
 func newTaskFunctions(scope awscdk.Stack, props *Props, table awsdynamodb.Table) map[string]goFunction {
 	services := serviceArns(scope, props.Config)
 	alarms := describeAlarmsResources(scope, props.Config)
+	concurrency := taskConcurrency(props.Config)
 	tasks := make(map[string]goFunction, len(taskSpecs))
 	for _, s := range taskSpecs {
 		env := map[string]*string{}
@@ -177,9 +185,16 @@ func newTaskFunctions(scope awscdk.Stack, props *Props, table awsdynamodb.Table)
 		if s.name == "record-outcome" {
 			env[envActivityRetention] = jsii.String(activityRetentionDays)
 		}
+		// The functions that call ECS pace their calls so that, however many instances run
+		// at once (their reserved concurrency), together they keep to the configured share
+		// of the account's ECS API rates (internal/deploy, docs/operate.md).
+		if pace := deploy.ECSCallsPerSecond(s.name, ecsShare(props), concurrency); pace > 0 {
+			env[lambdaenv.ECSPaceVariable] = jsii.String(strconv.FormatFloat(pace, 'g', -1, 64))
+		}
 		f := newGoFunction(scope, props, functionOptions{
 			id: s.id, name: s.name, description: s.description,
 			timeoutSeconds: deploy.Timeout(s.name).Seconds(), env: env,
+			reservedConcurrency: concurrency[s.name],
 		})
 		if len(s.tableActions) > 0 {
 			f.role.AddToPrincipalPolicy(allow(s.tableActions, table.TableArn()))
@@ -189,6 +204,9 @@ func newTaskFunctions(scope awscdk.Stack, props *Props, table awsdynamodb.Table)
 			f.role.AddToPrincipalPolicy(allow([]string{"ecs:DescribeServices"}, services...))
 		case ecsUpdate:
 			f.role.AddToPrincipalPolicy(allow([]string{"ecs:UpdateService"}, services...))
+			for _, deny := range updateServiceDenies() {
+				f.role.AddToPrincipalPolicy(deny)
+			}
 		}
 		if s.describeAlarms {
 			f.role.AddToPrincipalPolicy(allow([]string{"cloudwatch:DescribeAlarms"}, alarms...))

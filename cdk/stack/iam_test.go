@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -23,20 +24,56 @@ var actionsAWSRequiresStarFor = []string{
 	"logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
 }
 
-// grant is one statement reduced to its sorted actions and rendered, sorted resources.
-type grant struct{ actions, resources string }
+// grant is one statement reduced to its effect, sorted actions, rendered and sorted
+// resources, and rendered condition.
+type grant struct{ effect, actions, resources, condition string }
+
+func (g grant) String() string {
+	s := g.effect + " " + g.actions + " on " + g.resources
+	if g.condition != "" {
+		s += " if " + g.condition
+	}
+	return s
+}
 
 func grantOf(st map[string]any) grant {
-	return grant{
+	g := grant{
+		effect:    st["Effect"].(string),
 		actions:   strings.Join(sortedCopy(strs(st["Action"])), ","),
 		resources: strings.Join(renderAll(st["Resource"]), ","),
 	}
+	if c, ok := st["Condition"]; ok {
+		g.condition = render(c)
+	}
+	return g
 }
 
+// grantsOf are Allow statements without conditions: {actions, resources} pairs.
 func grantsOf(g ...[2][]string) []grant {
 	var out []grant
 	for _, x := range g {
-		out = append(out, grant{strings.Join(sortedCopy(x[0]), ","), strings.Join(sortedCopy(x[1]), ",")})
+		out = append(out, grant{"Allow", strings.Join(sortedCopy(x[0]), ","), strings.Join(sortedCopy(x[1]), ","), ""})
+	}
+	return out
+}
+
+// updateServiceKeysFromTheReference are the condition keys the Service Authorization
+// Reference lists for ecs:UpdateService ("Actions, resources, and condition keys for
+// Amazon Elastic Container Service", Actions table), written out here rather than taken
+// from the code under test. The service resource type's own keys (ecs:cluster,
+// aws:ResourceTag/${TagKey}) describe the service and are on every request.
+var updateServiceKeysFromTheReference = []string{
+	"ecs:auto-assign-public-ip", "ecs:capacity-provider", "ecs:enable-ebs-volumes", "ecs:enable-ecs-managed-tags",
+	"ecs:enable-execute-command", "ecs:enable-service-connect", "ecs:enable-vpc-lattice", "ecs:namespace",
+	"ecs:propagate-tags", "ecs:subnet", "ecs:task-cpu", "ecs:task-definition", "ecs:task-memory",
+}
+
+// updateServiceDenyGrants are the Deny statements update-desired-count must carry: one per
+// key, refusing an UpdateService request in whose context the key is present.
+func updateServiceDenyGrants() []grant {
+	var out []grant
+	for _, k := range updateServiceKeysFromTheReference {
+		out = append(out, grant{"Deny", "ecs:UpdateService", "*", `{"Null":{"` + k + `":"false"}}`})
 	}
 	return out
 }
@@ -66,36 +103,24 @@ func configuredAlarmArns(cfg *config.Config) []string {
 	return arns
 }
 
-// mayNameCompositeAlarm is the test's own reading of when DescribeAlarms must be allowed on
-// "*": the configuration lists an alarm without a metric, which the stack does not create
-// and which may be a composite alarm.
-func mayNameCompositeAlarm(cfg *config.Config) bool {
-	for _, s := range cfg.Services {
-		for _, a := range s.Alarms {
-			if a.Metric == nil {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 func TestEveryIAMStatementIsScoped(t *testing.T) {
 	_, tmpl := synthesized(t)
 	checkEveryIAMStatementIsScoped(t, tmpl, loadExample(t))
 }
 
 // checkEveryIAMStatementIsScoped fails on wildcard actions, NotAction, NotResource, managed
-// or inline role policies, and "*" resources other than those AWS requires. Beyond X-Ray's
-// and CloudWatch Logs delivery's, read-alarms may have cloudwatch:GetMetricData on "*" (the
-// action has no resource type), and read-alarms and the evaluator cloudwatch:DescribeAlarms
-// on "*" only when the configuration may name a composite alarm.
+// or inline role policies, and Allow statements on "*" other than those AWS requires.
+// Beyond X-Ray's and CloudWatch Logs delivery's, read-alarms may have
+// cloudwatch:GetMetricData on "*" (the action has no resource type), and read-alarms and
+// the evaluator cloudwatch:DescribeAlarms on "*" only when the configuration may name a
+// composite alarm, as config.Config.MayHaveCompositeAlarms answers. Deny statements may
+// name "*": they narrow what the Allow statements grant.
 func checkEveryIAMStatementIsScoped(t *testing.T, tmpl map[string]any, cfg *config.Config) {
 	t.Helper()
 	readAlarms := byConstructID(t, tmpl, "AWS::IAM::Policy", "ReadAlarmsRoleDefaultPolicy").id
 	evaluator := byConstructID(t, tmpl, "AWS::IAM::Policy", "EvaluateAlarmsRoleDefaultPolicy").id
 	starAllowed := map[string][]string{readAlarms: {"cloudwatch:GetMetricData"}}
-	if mayNameCompositeAlarm(cfg) {
+	if cfg.MayHaveCompositeAlarms() {
 		starAllowed[readAlarms] = append(starAllowed[readAlarms], "cloudwatch:DescribeAlarms")
 		starAllowed[evaluator] = []string{"cloudwatch:DescribeAlarms"}
 	}
@@ -104,6 +129,12 @@ func checkEveryIAMStatementIsScoped(t *testing.T, tmpl map[string]any, cfg *conf
 		for _, s := range p.props["PolicyDocument"].(map[string]any)["Statement"].([]any) {
 			total++
 			st := s.(map[string]any)
+			if _, ok := st["NotResource"]; ok {
+				t.Errorf("%s: NotResource", p.id)
+			}
+			if _, ok := st["NotAction"]; ok {
+				t.Errorf("%s: NotAction", p.id)
+			}
 			if st["Effect"] != "Allow" {
 				continue
 			}
@@ -119,12 +150,6 @@ func checkEveryIAMStatementIsScoped(t *testing.T, tmpl map[string]any, cfg *conf
 						t.Errorf("%s: %s on Resource \"*\"; AWS supports a narrower resource for it", p.id, a)
 					}
 				}
-			}
-			if _, ok := st["NotResource"]; ok {
-				t.Errorf("%s: NotResource", p.id)
-			}
-			if _, ok := st["NotAction"]; ok {
-				t.Errorf("%s: NotAction", p.id)
 			}
 		}
 	}
@@ -155,7 +180,8 @@ func TestRolesHoldOnlyTheirGrants(t *testing.T) {
 //     lease is held).
 //   - read-alarms: DescribeAlarms, GetMetricData.
 //   - describe-service, check-stability: DescribeServices. update-desired-count:
-//     UpdateService. plan-scaling: nothing.
+//     UpdateService, refused when the request carries any of UpdateService's condition
+//     keys. plan-scaling: nothing.
 //   - record-outcome: TransactWriteItems of a Put and an Update (authorized as PutItem and
 //     UpdateItem) and the conditional UpdateItem that releases the lease; no Query, no
 //     GetItem.
@@ -174,7 +200,7 @@ func checkRoleGrants(t *testing.T, tmpl map[string]any, cfg *config.Config) {
 	}
 	// Exactly the configured alarms, unless one of them may be a composite alarm.
 	alarms := configuredAlarmArns(cfg)
-	if mayNameCompositeAlarm(cfg) {
+	if cfg.MayHaveCompositeAlarms() {
 		alarms = []string{"*"}
 	}
 	// The state machine invokes every function of the stack but the two triggers.
@@ -211,8 +237,8 @@ func checkRoleGrants(t *testing.T, tmpl map[string]any, cfg *config.Config) {
 		"DescribeServiceRole": function("DescribeService",
 			[2][]string{{"ecs:DescribeServices"}, services}),
 		"PlanScalingRole": function("PlanScaling"),
-		"UpdateDesiredCountRole": function("UpdateDesiredCount",
-			[2][]string{{"ecs:UpdateService"}, services}),
+		"UpdateDesiredCountRole": append(function("UpdateDesiredCount",
+			[2][]string{{"ecs:UpdateService"}, services}), updateServiceDenyGrants()...),
 		"CheckStabilityRole": function("CheckStability",
 			[2][]string{{"ecs:DescribeServices"}, services}),
 		"RecordOutcomeRole": function("RecordOutcome",
@@ -242,7 +268,7 @@ func checkRoleGrants(t *testing.T, tmpl map[string]any, cfg *config.Config) {
 		key := func(g []grant) []string {
 			var s []string
 			for _, x := range g {
-				s = append(s, x.actions+" on "+x.resources)
+				s = append(s, x.String())
 			}
 			sort.Strings(s)
 			return s
@@ -264,75 +290,91 @@ func checkRoleGrants(t *testing.T, tmpl map[string]any, cfg *config.Config) {
 	}
 }
 
-// TestDescribeAlarmsScopedWhenTheStackCreatesEveryAlarm synthesizes the stack from the
-// example configuration without its existing alarms: every configured alarm is then a
-// metric alarm the stack creates, so read-alarms and the evaluator may describe exactly
-// those ARNs; the evaluator's only "*" is X-Ray's, and read-alarms' X-Ray's and
-// GetMetricData's, under reasons that say so and no more.
-func TestDescribeAlarmsScopedWhenTheStackCreatesEveryAlarm(t *testing.T) {
+// TestDescribeAlarmsGrantFollowsTheConfiguration synthesizes the stack from configurations
+// for which config.Config.MayHaveCompositeAlarms answers each way, and checks that
+// read-alarms and the evaluator get cloudwatch:DescribeAlarms on "*" exactly when it
+// answers yes, with IAM5 reasons that explain the "*" they have and no other. The
+// configurations are the example, testdata/composite.json, and composite.json without
+// the alarms that alone make the function answer yes: the test asks the function which
+// those are rather than knowing its rule.
+func TestDescribeAlarmsGrantFollowsTheConfiguration(t *testing.T) {
 	synthesized(t) // shares the jsii runtime
-	example := loadExample(t)
-	if !mayNameCompositeAlarm(example) {
-		t.Fatalf("%s lists no existing alarm; the example itself covers the scoped case then", exampleConfig)
+	composite, err := config.Load(filepath.Join("testdata", "composite.json"))
+	if err != nil {
+		t.Fatalf("testdata/composite.json: %v", err)
 	}
-	cfg := *example
-	cfg.Services = nil
-	for _, s := range example.Services {
-		s.Alarms = slices.DeleteFunc(slices.Clone(s.Alarms), func(a config.Alarm) bool { return a.Metric == nil })
-		cfg.Services = append(cfg.Services, s)
+	configs := []struct {
+		name string
+		cfg  *config.Config
+	}{
+		{exampleConfig, loadExample(t)},
+		{"testdata/composite.json", composite},
+		{"testdata/composite.json without its composite alarms", withoutAlarmsThatMayBeComposite(composite)},
 	}
-	if mayNameCompositeAlarm(&cfg) || cfg.MayHaveCompositeAlarms() {
-		t.Fatal("the trimmed configuration still lists an alarm without a metric")
+	seen := map[bool]bool{}
+	for _, c := range configs {
+		t.Run(c.name, func(t *testing.T) {
+			star := c.cfg.MayHaveCompositeAlarms()
+			seen[star] = true
+			st, tmpl := synthesizeConfig(t, c.cfg, Operator{})
+			checkRoleGrants(t, tmpl, c.cfg)
+			checkEveryIAMStatementIsScoped(t, tmpl, c.cfg)
+			checkNoUnsuppressedNagFindings(t, st)
+			for policy, mentions := range map[string][]string{
+				"ReadAlarmsRoleDefaultPolicy":     {"xray:PutTraceSegments", "cloudwatch:GetMetricData"},
+				"EvaluateAlarmsRoleDefaultPolicy": {"xray:PutTraceSegments"},
+			} {
+				r := starReasonOf(t, tmpl, policy)
+				for _, want := range mentions {
+					if !strings.Contains(r, want) {
+						t.Errorf("%s: IAM5 reason does not mention %s: %q", policy, want, r)
+					}
+				}
+				if explains := strings.Contains(r, "DescribeAlarms") && strings.Contains(r, "composite"); explains != star {
+					t.Errorf("%s: MayHaveCompositeAlarms = %v, but the IAM5 reason explains a DescribeAlarms \"*\": %v (%q)", policy, star, explains, r)
+				}
+			}
+		})
 	}
+	if !seen[true] || !seen[false] {
+		t.Errorf("the configurations exercise MayHaveCompositeAlarms = %v only; testdata/composite.json must declare a composite alarm so that both grants stay tested", seen)
+	}
+}
 
+// withoutAlarmsThatMayBeComposite removes every alarm that, alone in a configuration,
+// makes MayHaveCompositeAlarms answer yes.
+func withoutAlarmsThatMayBeComposite(cfg *config.Config) *config.Config {
+	out := *cfg
+	out.Services = nil
+	for _, s := range cfg.Services {
+		s.Alarms = slices.DeleteFunc(slices.Clone(s.Alarms), func(a config.Alarm) bool {
+			alone := config.Config{Services: []config.Service{{Cluster: s.Cluster, Service: s.Service, Alarms: []config.Alarm{a}}}}
+			return alone.MayHaveCompositeAlarms()
+		})
+		if len(s.Alarms) > 0 {
+			out.Services = append(out.Services, s)
+		}
+	}
+	return &out
+}
+
+// synthesizeConfig builds the stack from cfg (with the example's file as the functions'
+// asset, bundling skipped) and cdk-nag, and returns it with its template.
+func synthesizeConfig(t *testing.T, cfg *config.Config, op Operator) (awscdk.Stack, map[string]any) {
+	t.Helper()
 	app := newTestApp(t.TempDir(), exampleConfig)
 	st, err := NewStepscalerStack(app, StackName, &Props{
-		Config:         &cfg,
+		Config:         cfg,
 		ConfigPath:     repoFile(t, exampleConfig),
 		RepoRoot:       fixture.root,
 		DefinitionPath: repoFile(t, DefinitionPath),
+		Operator:       op,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
-	tmpl := *assertions.Template_FromStack(st, nil).ToJSON()
-
-	checkRoleGrants(t, tmpl, &cfg)
-	checkEveryIAMStatementIsScoped(t, tmpl, &cfg)
-	checkNoUnsuppressedNagFindings(t, st)
-	for policy, mentions := range map[string][]string{
-		"ReadAlarmsRoleDefaultPolicy":     {"xray:PutTraceSegments", "cloudwatch:GetMetricData"},
-		"EvaluateAlarmsRoleDefaultPolicy": {"xray:PutTraceSegments"},
-	} {
-		r := starReasonOf(t, tmpl, policy)
-		for _, want := range mentions {
-			if !strings.Contains(r, want) {
-				t.Errorf("%s: IAM5 reason does not mention %s: %q", policy, want, r)
-			}
-		}
-		if strings.Contains(r, "DescribeAlarms") || strings.Contains(r, "composite") {
-			t.Errorf("%s: IAM5 reason explains a DescribeAlarms \"*\" the policy does not have: %q", policy, r)
-		}
-	}
-}
-
-// TestDescribeAlarmsOnStarIsExplained: with the example's existing alarms, the "*" of
-// read-alarms and of the evaluator also covers cloudwatch:DescribeAlarms, and their
-// suppression reasons must say why.
-func TestDescribeAlarmsOnStarIsExplained(t *testing.T) {
-	_, tmpl := synthesized(t)
-	for policy, mentions := range map[string][]string{
-		"ReadAlarmsRoleDefaultPolicy":     {"cloudwatch:DescribeAlarms", "composite", "xray:PutTraceSegments", "cloudwatch:GetMetricData"},
-		"EvaluateAlarmsRoleDefaultPolicy": {"cloudwatch:DescribeAlarms", "composite", "xray:PutTraceSegments"},
-	} {
-		r := starReasonOf(t, tmpl, policy)
-		for _, want := range mentions {
-			if !strings.Contains(r, want) {
-				t.Errorf("%s: IAM5 reason does not mention %s: %q", policy, want, r)
-			}
-		}
-	}
+	return st, *assertions.Template_FromStack(st, nil).ToJSON()
 }
 
 // starReasonOf is the reason of the IAM5 suppression on a policy (by construct id).

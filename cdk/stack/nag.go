@@ -25,11 +25,11 @@ const (
 	starGetMetricData = "cloudwatch:GetMetricData, which has no resource type in the Service Authorization Reference " +
 		"(AWS accepts only \"*\" for it); the function reads only the metrics of the configured alarms"
 	// starDescribeAlarms is DescribeAlarms when the configuration may name a composite
-	// alarm, see describeAlarmsResources.
-	starDescribeAlarms = "cloudwatch:DescribeAlarms, because the configuration lists alarms the stack does not create, " +
-		"which may be composite alarms: CloudWatch returns composite alarms only to a principal allowed DescribeAlarms on \"*\". " +
-		"The function describes only the configured alarm names; when every configured alarm is created by the stack, " +
-		"DescribeAlarms is scoped to their ARNs"
+	// alarm (config.Config.MayHaveCompositeAlarms), see describeAlarmsResources.
+	starDescribeAlarms = "cloudwatch:DescribeAlarms, because the configuration may name a composite alarm, " +
+		"and CloudWatch returns composite alarms only to a principal allowed DescribeAlarms on \"*\". " +
+		"The function describes only the configured alarm names; when the configuration names no composite alarm, " +
+		"DescribeAlarms is scoped to the configured alarms' ARNs"
 
 	reasonStateMachineLogsXRay = "Resource \"*\" is required by AWS for the CloudWatch Logs delivery actions " +
 		"(logs:CreateLogDelivery, GetLogDelivery, UpdateLogDelivery, DeleteLogDelivery, ListLogDeliveries, " +

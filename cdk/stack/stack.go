@@ -2,12 +2,14 @@ package stack
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stepscaler/stepscaler/internal/config"
+	"github.com/stepscaler/stepscaler/internal/deploy"
 )
 
 // Props configures the Stepscaler stack.
@@ -22,6 +24,20 @@ type Props struct {
 	RepoRoot string
 	// DefinitionPath is the state machine's ASL file.
 	DefinitionPath string
+	// Operator is where the operational alarms notify (see monitoring.go); the zero value
+	// creates them without actions.
+	Operator Operator
+	// ECSShare is the share of the account's ECS API rates the functions keep to (see
+	// deploy.ECSCallsPerSecond); zero means deploy.DefaultECSShare.
+	ECSShare float64
+}
+
+// ecsShare is the props' ECS share, or the default.
+func ecsShare(p *Props) float64 {
+	if p.ECSShare == 0 {
+		return deploy.DefaultECSShare
+	}
+	return p.ECSShare
 }
 
 // NewStepscalerStack defines the whole deployment. It returns an error, before creating any
@@ -31,8 +47,17 @@ func NewStepscalerStack(scope constructs.Construct, id string, props *Props) (aw
 	if props == nil || props.Config == nil || props.ConfigPath == "" || props.RepoRoot == "" || props.DefinitionPath == "" {
 		return nil, errors.New("stack props need Config, ConfigPath, RepoRoot and DefinitionPath")
 	}
+	if s := props.ECSShare; s != 0 && (s < MinECSShare || s > 1) {
+		return nil, fmt.Errorf("the ECS API share must be from %g to 1, got %g", MinECSShare, s)
+	}
 	definition, err := readDefinition(props.DefinitionPath)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkAlarmIDs(props.Config); err != nil {
+		return nil, err
+	}
+	if err := checkTopicPolicySize(props.Config); err != nil {
 		return nil, err
 	}
 
@@ -43,10 +68,12 @@ func NewStepscalerStack(scope constructs.Construct, id string, props *Props) (aw
 	table := newTable(st)
 	tasks := newTaskFunctions(st, props, table)
 	sm := newStateMachine(st, definition, tasks)
-	topic := newTopic(st, cfg)
+	key := newTopicKey(st, cfg)
+	topic := newTopic(st, cfg, key)
 	starter := newStarter(st, props, sm, topic)
 	evaluator := newEvaluator(st, props, sm)
 	newConfiguredAlarms(st, cfg, topic)
+	ops := newMonitoring(st, key, props.Operator, sm, tasks, starter, evaluator)
 
 	out := func(id, value, description string) {
 		awscdk.NewCfnOutput(st, jsii.String(id), &awscdk.CfnOutputProps{
@@ -62,6 +89,9 @@ func NewStepscalerStack(scope constructs.Construct, id string, props *Props) (aw
 	out("EvaluationScheduleName", *evaluator.schedule.Name(), "EventBridge Scheduler schedule that runs the alarm evaluation every minute")
 	out("EvaluationScheduleGroupName", *evaluator.group.Name(), "Schedule group of the evaluation schedule")
 	out("EvaluationFailureQueueUrl", *evaluator.failures.QueueUrl(), "Per-minute evaluations that failed or could not be delivered")
+	if ops.topic != nil {
+		out("OperatorTopicArn", *ops.topic.TopicArn(), "SNS topic the operational alarms notify (subscribe email or a chat channel, see docs/deploy.md)")
+	}
 
 	addNagSuppressions(cfg, tasks, sm, starter, evaluator)
 	return st, nil

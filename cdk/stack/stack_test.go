@@ -31,15 +31,20 @@ func functionCases(t *testing.T, tmpl map[string]any) []functionCase {
 		}
 		return m
 	}
+	// The functions that call ECS are paced (internal/deploy) at the default share, 0.5, of
+	// ECS's rates split among the instances drawing on each bucket, their reserved
+	// concurrency: reads 20/s × 0.5 / (describe-service 4 + check-stability 2) = 10/6 per
+	// instance, writes 5/s × 0.5 / (update-desired-count 4) = 0.625.
+	const pace = "STEPSCALER_ECS_CALLS_PER_SECOND"
 	return []functionCase{
 		{"Starter", "starter", 10, env("STATE_MACHINE_ARN", sm)},
 		{"EvaluateAlarms", "evaluate-alarms", 50, env("STATE_MACHINE_ARN", sm)},
 		{"AcquireLease", "acquire-lease", 10, env("STEPSCALER_TABLE", table)},
 		{"ReadAlarms", "read-alarms", 15, env()},
-		{"DescribeService", "describe-service", 10, env()},
+		{"DescribeService", "describe-service", 10, env(pace, "1.6666666666666667")},
 		{"PlanScaling", "plan-scaling", 5, env()},
-		{"UpdateDesiredCount", "update-desired-count", 10, env()},
-		{"CheckStability", "check-stability", 10, env()},
+		{"UpdateDesiredCount", "update-desired-count", 10, env(pace, "0.625")},
+		{"CheckStability", "check-stability", 10, env(pace, "1.6666666666666667")},
 		{"RecordOutcome", "record-outcome", 10, env("STEPSCALER_TABLE", table, "ACTIVITY_RETENTION_DAYS", "42")},
 	}
 }
@@ -237,90 +242,6 @@ func assertTLSOnly(t *testing.T, policies []resource, what string) {
 		}
 	}
 	t.Errorf("%s: no statement denies requests without TLS", what)
-}
-
-func TestTopic(t *testing.T) {
-	_, tmpl := synthesized(t)
-	cfg := loadExample(t)
-	topic := byConstructID(t, tmpl, "AWS::SNS::Topic", "Topic")
-	topicRef := "{Ref:" + topic.id + "}"
-	key := byConstructID(t, tmpl, "AWS::KMS::Key", "TopicKey")
-
-	if render(topic.props["KmsMasterKeyId"]) != "{GetAtt:"+key.id+".Arn}" {
-		t.Errorf("topic key = %s, want the stack's customer managed key", render(topic.props["KmsMasterKeyId"]))
-	}
-	if key.props["EnableKeyRotation"] != true {
-		t.Error("topic key rotation is off")
-	}
-	cloudwatchMayUseKey := false
-	for _, s := range key.props["KeyPolicy"].(map[string]any)["Statement"].([]any) {
-		st := s.(map[string]any)
-		if render(st["Principal"]) == `{"Service":"cloudwatch.amazonaws.com"}` &&
-			equalSets(strs(st["Action"]), []string{"kms:Decrypt", "kms:GenerateDataKey*"}) {
-			cloudwatchMayUseKey = true
-		}
-	}
-	if !cloudwatchMayUseKey {
-		t.Error("key policy does not let CloudWatch alarms use the topic key")
-	}
-
-	policies := resources(tmpl, "AWS::SNS::TopicPolicy")
-	if len(policies) != 1 {
-		t.Fatalf("%d topic policies, want 1", len(policies))
-	}
-	assertTLSOnly(t, policies, "topic")
-	if got := renderAll(policies[0].props["Topics"]); len(got) != 1 || got[0] != topicRef {
-		t.Errorf("topic policy applies to %v", got)
-	}
-	var allows []map[string]any
-	for _, s := range policies[0].props["PolicyDocument"].(map[string]any)["Statement"].([]any) {
-		if st := s.(map[string]any); st["Effect"] == "Allow" {
-			allows = append(allows, st)
-		}
-	}
-	if len(allows) != 1 {
-		t.Fatalf("topic policy has %d Allow statements, want 1 (CloudWatch's)", len(allows))
-	}
-	allow := allows[0]
-	if render(allow["Principal"]) != `{"Service":"cloudwatch.amazonaws.com"}` {
-		t.Errorf("topic policy allows %s, want only cloudwatch.amazonaws.com", render(allow["Principal"]))
-	}
-	if a := strs(allow["Action"]); len(a) != 1 || a[0] != "sns:Publish" {
-		t.Errorf("topic policy allows %v, want sns:Publish", a)
-	}
-	if r := renderAll(allow["Resource"]); len(r) != 1 || r[0] != topicRef {
-		t.Errorf("topic policy resource = %v", r)
-	}
-	cond := allow["Condition"].(map[string]any)
-	if got := render(cond["StringEquals"].(map[string]any)["aws:SourceAccount"]); got != "123456789012" {
-		t.Errorf("aws:SourceAccount = %s, want this account", got)
-	}
-	var wantAlarms []string
-	for _, s := range cfg.Services {
-		for _, a := range s.Alarms {
-			wantAlarms = append(wantAlarms, "arn:aws:cloudwatch:us-east-1:123456789012:alarm:"+a.AlarmName)
-		}
-	}
-	if got := renderAll(cond["ArnLike"].(map[string]any)["aws:SourceArn"]); !equalSets(got, wantAlarms) {
-		t.Errorf("aws:SourceArn = %v, want the configured alarms %v", got, wantAlarms)
-	}
-
-	starter := byConstructID(t, tmpl, "AWS::Lambda::Function", "Starter")
-	subs := resources(tmpl, "AWS::SNS::Subscription")
-	if len(subs) != 1 {
-		t.Fatalf("%d subscriptions, want 1", len(subs))
-	}
-	if s := subs[0].props; s["Protocol"] != "lambda" || render(s["Endpoint"]) != "{GetAtt:"+starter.id+".Arn}" || render(s["TopicArn"]) != topicRef {
-		t.Errorf("subscription = %v, want the starter subscribed to the topic", s)
-	}
-	perms := resources(tmpl, "AWS::Lambda::Permission")
-	if len(perms) != 1 {
-		t.Fatalf("%d Lambda permissions, want 1", len(perms))
-	}
-	if p := perms[0].props; p["Principal"] != "sns.amazonaws.com" || render(p["SourceArn"]) != topicRef ||
-		render(p["FunctionName"]) != "{GetAtt:"+starter.id+".Arn}" || p["Action"] != "lambda:InvokeFunction" {
-		t.Errorf("invoke permission = %v, want SNS from this topic only", p)
-	}
 }
 
 // aslPlaceholder is the syntax of a DefinitionSubstitutions placeholder, kept apart from the
