@@ -97,7 +97,6 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 func (e *Emulator) call(op, authorization string, body []byte) (any, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now := e.now()
 	e.faults.Count(op)
 	// Signatures are not checked, but an unsigned request is an error in
 	// ECS and almost certainly a misconfigured client here.
@@ -108,9 +107,11 @@ func (e *Emulator) call(op, authorization string, body []byte) (any, error) {
 	if !ok {
 		return nil, &apiError{Type: "UnknownOperationException", Message: "Unknown operation " + op}
 	}
-	if f, ok := e.faults.Take(op); ok {
+	if f, fail := e.faults.Take(op); fail {
 		return nil, &apiError{Type: f.Error, Message: f.Message}
 	}
+	// After Take: a fault's Delay lets time pass and other requests run.
+	now := e.now()
 	if o.bucket != nil && !o.bucket.allow(now) {
 		return nil, errThrottled()
 	}

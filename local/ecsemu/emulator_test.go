@@ -301,6 +301,63 @@ func TestInjectedThrottlingIsRetriedBySDK(t *testing.T) {
 	}
 }
 
+// A fault's Delay holds the request (here past the client's own deadline,
+// as a Lambda function's runs out) while the emulator serves other requests;
+// without an Error the held request is then answered as usual.
+func TestInjectedDelay(t *testing.T) {
+	emu, client := start(t, ecsemu.Options{})
+	seed(t, emu, "web", ecsemu.ServiceSpec{DesiredCount: 1})
+	const delay = 300 * time.Millisecond
+	emu.InjectFault(ecsemu.Fault{Operation: "DescribeServices", Delay: delay, Times: 2})
+
+	// The first use: the client gives up before the answer.
+	ctx, cancel := context.WithTimeout(context.Background(), delay/3)
+	defer cancel()
+	begin := time.Now()
+	_, err := client.DescribeServices(ctx, &ecs.DescribeServicesInput{Services: []string{"web"}}, noRetries)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("DescribeServices past the client's deadline: %v, want context.DeadlineExceeded", err)
+	}
+	// Meanwhile the emulator answers other operations at once.
+	if _, err := client.ListServices(context.Background(), &ecs.ListServicesInput{}); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(begin); took > delay*2/3 {
+		t.Errorf("ListServices answered %v after the held request began, want well within its %v delay", took, delay)
+	}
+	// The second use: a late but complete answer.
+	begin = time.Now()
+	if got := describe(t, client, "web").DesiredCount; got != 1 {
+		t.Errorf("desiredCount = %d, want 1", got)
+	}
+	if took := time.Since(begin); took < delay {
+		t.Errorf("the delayed DescribeServices answered after %v, want at least %v", took, delay)
+	}
+	// Spent: the next one is not held.
+	begin = time.Now()
+	describe(t, client, "web")
+	if took := time.Since(begin); took >= delay {
+		t.Errorf("a third DescribeServices took %v", took)
+	}
+	if got := emu.Calls("DescribeServices"); got != 3 {
+		t.Errorf("DescribeServices calls = %d, want 3", got)
+	}
+
+	// Over the control API, with an error after the delay.
+	if status := controlCall(t, emu, "POST", "/_emulator/faults", `{"operation":"UpdateService","error":"ServerException","delay":"100ms"}`, nil); status != http.StatusCreated {
+		t.Fatalf("inject a delayed fault: status %d", status)
+	}
+	begin = time.Now()
+	_, err = client.UpdateService(context.Background(), &ecs.UpdateServiceInput{Service: aws.String("web"), DesiredCount: aws.Int32(2)}, noRetries)
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != ecsemu.ServerError || time.Since(begin) < 100*time.Millisecond {
+		t.Errorf("UpdateService after %v: %v, want ServerException after 100ms", time.Since(begin), err)
+	}
+	if status := controlCall(t, emu, "POST", "/_emulator/faults", `{"operation":"UpdateService","delay":"later"}`, nil); status != http.StatusBadRequest {
+		t.Errorf("a delay that is no duration: status %d, want 400", status)
+	}
+}
+
 func TestRetriesGiveUpAfterMaxAttempts(t *testing.T) {
 	emu, client := start(t, ecsemu.Options{})
 	seed(t, emu, "web", ecsemu.ServiceSpec{DesiredCount: 1})

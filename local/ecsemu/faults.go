@@ -17,7 +17,10 @@ const (
 
 // Fault makes the next Times requests of Operation ("" for any) fail with
 // the error named Error (default ServerException), before any other
-// processing.
+// processing. With a Delay, each is held that long first (the emulator
+// serves other requests meanwhile), then fails with Error or, if it has
+// none, is answered as usual: a slow ECS, which a Lambda function calling
+// it can run out of time waiting for.
 type Fault = emulator.Fault
 
 // faultCodes are the error names injected faults default to.

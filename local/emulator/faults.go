@@ -1,17 +1,69 @@
 package emulator
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"maps"
 	"sync"
+	"time"
 )
 
 // Fault makes the next Times requests of Operation ("" for any) fail with
-// the error code Error, before any other processing.
+// the error code Error, before any other processing; with a Delay, it holds
+// them that long first.
 type Fault struct {
+	Operation string
+	Error     string // default: FaultCodes.Default, or none if Delay is set
+	Times     int    // at least 1
+	Message   string // default: a generic message
+	// Delay holds each of the requests this long before anything else is
+	// done with it, as a slow or stalled service would: the request then
+	// fails with Error, or, if the fault has none, is served as usual, only
+	// late. A client that gives up first (a Lambda function that runs out of
+	// time) sees no answer at all.
+	Delay time.Duration
+}
+
+// faultJSON is a Fault in the control API: the Delay as a Go duration string
+// ("11s"), as the emulators' other durations.
+type faultJSON struct {
 	Operation string `json:"operation"`
-	Error     string `json:"error"`   // default: FaultCodes.Default
-	Times     int    `json:"times"`   // at least 1
-	Message   string `json:"message"` // default: a generic message
+	Error     string `json:"error"`
+	Times     int    `json:"times"`
+	Message   string `json:"message"`
+	Delay     string `json:"delay,omitempty"`
+}
+
+// MarshalJSON writes the fault as the control API does.
+func (f Fault) MarshalJSON() ([]byte, error) {
+	w := faultJSON{Operation: f.Operation, Error: f.Error, Times: f.Times, Message: f.Message}
+	if f.Delay != 0 {
+		w.Delay = f.Delay.String()
+	}
+	return json.Marshal(w)
+}
+
+// UnmarshalJSON reads a fault of the control API, rejecting unknown fields
+// (a misspelt control should not pass silently) and delays that are not Go
+// durations of zero or more.
+func (f *Fault) UnmarshalJSON(b []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var w faultJSON
+	if err := dec.Decode(&w); err != nil {
+		return err
+	}
+	var delay time.Duration
+	if w.Delay != "" {
+		d, err := time.ParseDuration(w.Delay)
+		if err != nil || d < 0 {
+			return fmt.Errorf("fault delay %q: want a Go duration of zero or more, such as \"11s\"", w.Delay)
+		}
+		delay = d
+	}
+	*f = Fault{Operation: w.Operation, Error: w.Error, Times: w.Times, Message: w.Message, Delay: delay}
+	return nil
 }
 
 // FaultCodes are the error codes of one service that Faults needs to know.
@@ -30,7 +82,8 @@ type FaultCodes struct {
 // It shares the emulator's lock rather than having its own: a request is
 // counted and meets its fault under that lock, along with the rest of its
 // handling, so that whoever injects a fault or reads the counts sees each
-// request either not yet started or complete.
+// request either not yet started or complete (or held by a fault's Delay,
+// which Take waits out with the lock released).
 type Faults struct {
 	mu    sync.Locker
 	codes FaultCodes
@@ -47,10 +100,11 @@ func NewFaults(mu sync.Locker, codes FaultCodes) *Faults {
 // they were injected.
 func (q *Faults) Inject(f Fault) {
 	f.Times = max(f.Times, 1)
-	if f.Error == "" {
+	f.Delay = max(f.Delay, 0)
+	if f.Error == "" && f.Delay == 0 {
 		f.Error = q.codes.Default
 	}
-	if f.Message == "" {
+	if f.Message == "" && f.Error != "" {
 		f.Message = "Injected fault."
 		if f.Error == q.codes.Throttling {
 			f.Message = "Rate exceeded"
@@ -67,16 +121,30 @@ func (q *Faults) Count(op string) {
 }
 
 // Take consumes one use of the first fault matching op and returns it, with
-// the uses it has left; the lock must be held.
-func (q *Faults) Take(op string) (Fault, bool) {
-	for i, f := range q.queue {
-		if f.Operation != "" && f.Operation != op {
+// the uses it has left; the lock must be held. fail reports whether the
+// request is to fail with the fault's Error.
+//
+// A fault with a Delay holds the request that long before Take returns,
+// with the lock released meanwhile, so that the emulator goes on serving
+// other requests (some of which may meet later uses of the same fault) and
+// its scheduler goes on running: the caller must read the emulator's state,
+// its clock included, only after Take. A Delay without an Error only slows
+// the request: fail is false.
+func (q *Faults) Take(op string) (f Fault, fail bool) {
+	for i, queued := range q.queue {
+		if queued.Operation != "" && queued.Operation != op {
 			continue
 		}
-		if f.Times--; f.Times == 0 {
+		if queued.Times--; queued.Times == 0 {
 			q.queue = append(q.queue[:i], q.queue[i+1:]...)
 		}
-		return *f, true
+		f = *queued
+		if f.Delay > 0 {
+			q.mu.Unlock()
+			time.Sleep(f.Delay)
+			q.mu.Lock()
+		}
+		return f, f.Error != ""
 	}
 	return Fault{}, false
 }

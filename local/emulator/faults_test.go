@@ -1,8 +1,11 @@
 package emulator_test
 
 import (
+	"encoding/json"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stepscaler/stepscaler/local/emulator"
 )
@@ -82,6 +85,9 @@ func TestFaultDefaults(t *testing.T) {
 		{"other code", emulator.Fault{Error: "NotFound"}, emulator.Fault{Error: "NotFound", Times: 0, Message: "Injected fault."}},
 		{"given message", emulator.Fault{Error: "Throttled", Message: "Slow down"}, emulator.Fault{Error: "Throttled", Times: 0, Message: "Slow down"}},
 		{"uses left", emulator.Fault{Operation: "Update", Times: 3}, emulator.Fault{Operation: "Update", Error: "ServerFault", Times: 2, Message: "Injected fault."}},
+		{"delay only", emulator.Fault{Delay: time.Millisecond}, emulator.Fault{Times: 0, Delay: time.Millisecond}},
+		{"delay and error", emulator.Fault{Error: "Throttled", Delay: time.Millisecond}, emulator.Fault{Error: "Throttled", Times: 0, Message: "Rate exceeded", Delay: time.Millisecond}},
+		{"negative delay", emulator.Fault{Delay: -time.Second}, emulator.Fault{Error: "ServerFault", Times: 0, Message: "Injected fault."}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -89,10 +95,10 @@ func TestFaultDefaults(t *testing.T) {
 			q := emulator.NewFaults(&mu, codes)
 			q.Inject(tt.in)
 			mu.Lock()
-			got, ok := q.Take("Update")
+			got, fail := q.Take("Update")
 			mu.Unlock()
-			if !ok || got != tt.want {
-				t.Errorf("took %+v, %v; want %+v", got, ok, tt.want)
+			if fail != (tt.want.Error != "") || got != tt.want {
+				t.Errorf("took %+v, %v; want %+v", got, fail, tt.want)
 			}
 		})
 	}
@@ -118,5 +124,90 @@ func TestCallCounts(t *testing.T) {
 	counts["Update"] = 99 // a copy: the queue's counts do not change
 	if got := q.Calls("Update"); got != 2 {
 		t.Errorf("Calls(Update) after changing the copy = %d, want 2", got)
+	}
+}
+
+// A delayed request is held with the emulator's lock released: other
+// requests, later uses of the same fault among them, go on meanwhile.
+func TestFaultDelay(t *testing.T) {
+	const delay = 200 * time.Millisecond
+	var mu sync.Mutex
+	q := emulator.NewFaults(&mu, codes)
+	q.Inject(emulator.Fault{Operation: "Describe", Delay: delay, Times: 2})
+	q.Inject(emulator.Fault{Operation: "Update", Error: "Throttled", Delay: delay})
+
+	type result struct {
+		op    string
+		fail  bool
+		err   string
+		taken time.Duration
+	}
+	results := make(chan result, 3)
+	begin := time.Now()
+	for _, op := range []string{"Describe", "Describe", "Update"} {
+		go func() {
+			mu.Lock()
+			defer mu.Unlock()
+			start := time.Now()
+			f, fail := q.Take(op)
+			results <- result{op, fail, f.Error, time.Since(start)}
+		}()
+	}
+	// The lock is free while the three requests are held.
+	time.Sleep(delay / 4)
+	locked := time.Now()
+	mu.Lock()
+	waited := time.Since(locked)
+	q.Count("List")
+	f, fail := q.Take("List") // no fault of its own: not held
+	mu.Unlock()
+	if waited > delay/2 || fail || f != (emulator.Fault{}) {
+		t.Errorf("another request waited %v for the lock and took %+v, %v; want no wait and no fault", waited, f, fail)
+	}
+	for range 3 {
+		r := <-results
+		if r.taken < delay {
+			t.Errorf("%s held %v, want at least %v", r.op, r.taken, delay)
+		}
+		if want := r.op == "Update"; r.fail != want || (r.err == "Throttled") != want {
+			t.Errorf("%s: fail %v with %q; want a delayed Describe to go through and a delayed Update to fail", r.op, r.fail, r.err)
+		}
+	}
+	// Held at the same time, not one after the other.
+	if all := time.Since(begin); all > 2*delay {
+		t.Errorf("three requests held %v together, want about %v", all, delay)
+	}
+	mu.Lock()
+	_, fail = q.Take("Describe") // both uses spent
+	mu.Unlock()
+	if fail {
+		t.Error("a third Describe met the fault of two uses")
+	}
+}
+
+// The control API's form of a fault: the delay as a Go duration string.
+func TestFaultJSON(t *testing.T) {
+	var f emulator.Fault
+	if err := json.Unmarshal([]byte(`{"operation":"DescribeServices","times":5,"delay":"11s"}`), &f); err != nil {
+		t.Fatal(err)
+	}
+	if want := (emulator.Fault{Operation: "DescribeServices", Times: 5, Delay: 11 * time.Second}); f != want {
+		t.Errorf("decoded %+v, want %+v", f, want)
+	}
+	b, err := json.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"operation":"DescribeServices","error":"","times":5,"message":"","delay":"11s"}`; string(b) != want {
+		t.Errorf("encoded %s, want %s", b, want)
+	}
+	b, _ = json.Marshal(emulator.Fault{Error: "Throttled"})
+	if strings.Contains(string(b), "delay") {
+		t.Errorf("a fault without a delay encodes as %s", b)
+	}
+	for _, bad := range []string{`{"delay":"soon"}`, `{"delay":"-1s"}`, `{"delay":11}`, `{"dealy":"1s"}`} {
+		if err := json.Unmarshal([]byte(bad), &f); err == nil {
+			t.Errorf("%s decoded as %+v", bad, f)
+		}
 	}
 }

@@ -22,7 +22,12 @@ import { parseArgs } from 'node:util';
 
 const { StateMachine } = await import('aws-local-stepfunctions');
 
-const MAX_INPUT_BYTES = 256 * 1024;
+// "Maximum input or output size for a task, state, or execution: 256 KiB of data
+// as a UTF-8 encoded string" (Step Functions Developer Guide, Service quotas).
+const MAX_PAYLOAD_BYTES = 256 * 1024;
+// "Maximum execution history size: 25,000 events" (same page); --max-history-events
+// lowers it so that a test can reach it quickly.
+const DEFAULT_MAX_HISTORY_EVENTS = 25000;
 const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']);
 const STATUSES = new Set(['RUNNING', ...TERMINAL]);
@@ -66,6 +71,13 @@ function parseMillis(flag, text) {
   return n;
 }
 
+function parseCount(flag, text, min, fallback) {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) throw new StartupError(`--${flag} must be an integer of at least ${min}`);
+  return n;
+}
+
 function loadConfig(argv) {
   const { values } = parseArgs({
     args: argv,
@@ -79,6 +91,7 @@ function loadConfig(argv) {
       lambda: { type: 'string' },
       'wait-override-ms': { type: 'string' },
       'retry-override-ms': { type: 'string' },
+      'max-history-events': { type: 'string' },
       port: { type: 'string', default: '0' },
     },
   });
@@ -138,6 +151,8 @@ function loadConfig(argv) {
     port,
     waitOverrideMs: parseMillis('wait-override-ms', values['wait-override-ms']),
     retryOverrideMs: parseMillis('retry-override-ms', values['retry-override-ms']),
+    // At least ExecutionStarted and the ExecutionFailed that ends an execution at the limit.
+    maxHistoryEvents: parseCount('max-history-events', values['max-history-events'], 2, DEFAULT_MAX_HISTORY_EVENTS),
     stateMachineArn: `arn:aws:states:${region}:${account}:stateMachine:${name}`,
     roleArn: `arn:aws:iam::${account}:role/StepscalerLocal`,
   };
@@ -168,6 +183,45 @@ const apiError = (type, message) => new APIError(type, message);
 // ---------------------------------------------------------------------------
 // Lambda invocation through RIE.
 
+// How Step Functions reports what Lambda answered to a Task whose Resource is a
+// function ARN. RIE answers differently from Lambda's Invoke API (no
+// X-Amz-Function-Error header; HTTP 200 and plain text on a timeout; 502 when
+// the runtime exits), so its answers are first put in Lambda's terms:
+//
+// - A function error (the runtime posted {"errorMessage","errorType",...} to
+//   /invocation/error; RIE answers 200 with it): Error is the payload's
+//   errorType, Cause the whole payload as a JSON string. Recorded from AWS:
+//   LambdaFunctionFailed {"error":"Exception","cause":"{\"errorMessage\":...,
+//   \"errorType\":\"Exception\",...}"} (localstack/localstack's snapshot
+//   test_task_lambda.snapshot.json, validated against AWS; also
+//   alexcasalboni/aws-lambda-power-tuning#59).
+// - An error Lambda itself reports for the function (a timeout, the runtime
+//   exiting: out of memory, a crash, os.Exit): Lambda.Unknown. "Unhandled
+//   errors in Lambda are reported as Lambda.Unknown in the error output. These
+//   include out-of-memory errors and function timeouts." (Step Functions
+//   Developer Guide, Error names; Best practices, Handle Lambda service
+//   exceptions). The Cause quotes Lambda's payload: "The cause could not be
+//   determined because Lambda did not return an error type. Returned payload:
+//   {...}" (an execution's error and cause captured in cdklabs/construct-hub#713).
+//   Lambda's payload for a timeout is
+//   {"errorType":"Sandbox.Timedout","errorMessage":"RequestId: <id> Error: Task
+//   timed out after 10.00 seconds"} (Invoke with FunctionError Unhandled,
+//   captured in seek-oss/aws-codedeploy-hooks#81); for an exit,
+//   {"errorType":"Runtime.ExitError","errorMessage":"RequestId: <id> Error:
+//   Runtime exited with error: exit status 2"} (aws/aws-lambda-dotnet#480),
+//   which RIE sends as it is.
+// - Lambda not answering at all: Lambda.ServiceException, the transient
+//   service fault the ASL retries as such.
+const UNKNOWN_CAUSE_PREFIX = 'The cause could not be determined because Lambda did not return an error type. Returned payload: ';
+
+// RIE's answer to an invocation that ran out of time: HTTP 200 and this text
+// (aws-lambda-runtime-interface-emulator, internal/lambda/rie/handlers.go).
+const RIE_TIMEOUT = /^Task timed out after (\d+(?:\.\d+)?) seconds$/;
+
+// Error types that Lambda (RIE's rapid core: internal/lambda/fatalerror)
+// reports for a function, as opposed to the ones a runtime reports for it.
+const PLATFORM_ERROR = /^(Runtime|Sandbox|Extension|Function)\./;
+
 // One RIE instance runs one invocation at a time: chain invocations per URL.
 const rieQueues = new Map();
 function serialized(url, fn) {
@@ -176,10 +230,22 @@ function serialized(url, fn) {
   return run;
 }
 
+function parseJSON(text) {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+
 // POST the payload to RIE. Resolves to one of
-//   {kind: 'ok', payload}                           function returned
-//   {kind: 'function', errorType, errorMessage}     function error
-//   {kind: 'service', started, message}             RIE unreachable or not HTTP 200
+//   {kind: 'ok', payload, text}              function returned (text: the raw payload)
+//   {kind: 'function', errorType, payload}   function error (payload: the error JSON, as sent)
+//   {kind: 'unknown', payload}               Lambda reports the function failed (timeout, exit)
+//   {kind: 'sandbox', message}               RIE could not run the invocation (see invokeWhenReady)
+//   {kind: 'service', started, message}      RIE unreachable or answering like no Lambda does
 // onStarted() is called once the connection to RIE is established.
 function invokeRIE(url, payload, onStarted) {
   return new Promise((resolve) => {
@@ -190,11 +256,14 @@ function invokeRIE(url, payload, onStarted) {
         onStarted();
       }
     };
+    // The request id RIE logs (START/END/REPORT lines) and quotes in the
+    // errors it reports, as Lambda's are.
+    const requestId = randomUUID();
     const body = Buffer.from(JSON.stringify(payload));
     const req = http.request(url + RIE_INVOKE_PATH, {
       method: 'POST',
       agent: false,
-      headers: { 'content-type': 'application/json', 'content-length': body.length },
+      headers: { 'content-type': 'application/json', 'content-length': body.length, 'x-amzn-requestid': requestId },
     });
     req.on('socket', (socket) => {
       if (socket.connecting) socket.once('connect', markStarted);
@@ -208,37 +277,81 @@ function invokeRIE(url, payload, onStarted) {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('error', (err) => resolve({ kind: 'service', started, message: `Lambda endpoint ${url} failed: ${err.message}` }));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        if (res.statusCode !== 200) {
-          resolve({ kind: 'service', started, message: `Lambda endpoint ${url} answered HTTP ${res.statusCode}: ${text.slice(0, 300)}` });
-          return;
-        }
-        let value = null;
-        if (text.trim() !== '') {
-          try {
-            value = JSON.parse(text);
-          } catch {
-            resolve({ kind: 'service', started, message: `Lambda endpoint ${url} returned a payload that is not JSON: ${text.slice(0, 300)}` });
-            return;
-          }
-        }
-        const looksLikeError =
-          value !== null && typeof value === 'object' && !Array.isArray(value) &&
-          typeof value.errorType === 'string' && typeof value.errorMessage === 'string';
-        if (looksLikeError || res.headers['x-amz-function-error']) {
-          resolve({
-            kind: 'function',
-            errorType: typeof value?.errorType === 'string' ? value.errorType : 'Unhandled',
-            errorMessage: typeof value?.errorMessage === 'string' ? value.errorMessage : text,
-          });
-          return;
-        }
-        resolve({ kind: 'ok', payload: value });
-      });
+      res.on('end', () => resolve(classifyRIEAnswer(url, requestId, res, Buffer.concat(chunks).toString('utf8'))));
     });
     req.end(body);
   });
+}
+
+// classifyRIEAnswer puts an RIE answer in the terms of Lambda's Invoke API.
+function classifyRIEAnswer(url, requestId, res, text) {
+  const json = text.trim() === '' ? { ok: true, value: null } : parseJSON(text);
+  const errorType = json.ok && isObject(json.value) && typeof json.value.errorType === 'string' ? json.value.errorType : undefined;
+  if (res.statusCode === 200) {
+    const timedOut = RIE_TIMEOUT.exec(text.trim());
+    if (timedOut) {
+      // Lambda's own answer to a timeout, with the seconds as RIE counts them.
+      const seconds = Number(timedOut[1]).toFixed(2);
+      return {
+        kind: 'unknown',
+        payload: JSON.stringify({ errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${requestId} Error: Task timed out after ${seconds} seconds` }),
+      };
+    }
+    if (!json.ok) {
+      return { kind: 'service', started: true, message: `Lambda endpoint ${url} returned a payload that is not JSON: ${text.slice(0, 300)}` };
+    }
+    const looksLikeError = errorType !== undefined && typeof json.value.errorMessage === 'string';
+    if (looksLikeError) return { kind: 'function', errorType, payload: text };
+    if (res.headers['x-amz-function-error']) {
+      // An error payload without an error type: what "Lambda did not return an
+      // error type" says.
+      return errorType === undefined ? { kind: 'unknown', payload: text } : { kind: 'function', errorType, payload: text };
+    }
+    return { kind: 'ok', payload: json.value, text };
+  }
+  if (res.statusCode === 502) {
+    // RIE's "invoke done failed" / "init done failed": the runtime exited (its
+    // payload is Lambda's Runtime.ExitError), or reported an error and then
+    // exited (aws-lambda-go does so on a panic: the error it reported is the
+    // answer, as on Lambda).
+    if (errorType === 'Sandbox.Failure') return { kind: 'sandbox', message: text };
+    if (errorType !== undefined && !PLATFORM_ERROR.test(errorType)) return { kind: 'function', errorType, payload: text };
+    return { kind: 'unknown', payload: text };
+  }
+  return { kind: 'service', started: true, message: `Lambda endpoint ${url} answered HTTP ${res.statusCode}: ${text.slice(0, 300)}` };
+}
+
+// How long RIE may take to be ready again after it ended an invocation (a
+// timeout, an exit): its reset allows the runtime 2 s (rapidcore's
+// resetDefaultTimeoutMs), and RIE itself waits only 100 ms before answering.
+const RIE_RESET_MS = 3000;
+const RIE_RETRY_PAUSE_MS = 100;
+
+// invokeWhenReady invokes through RIE like invokeRIE. An invocation that
+// arrives while RIE is still resetting the runtime fails in RIE itself (HTTP
+// 502, Sandbox.Failure, "ErrGateCanceled"), before reaching the function; that
+// is no answer Lambda gives, which runs each invocation in a ready execution
+// environment. So it is sent again, until RIE has had time to reset; after
+// that it is the Lambda service failing. onStarted is called once at most;
+// abandoned() stops the attempts.
+async function invokeWhenReady(url, payload, onStarted, abandoned) {
+  let started = false;
+  const once = () => {
+    if (!started) {
+      started = true;
+      onStarted();
+    }
+  };
+  const deadline = Date.now() + RIE_RESET_MS;
+  for (;;) {
+    const result = await invokeRIE(url, payload, once);
+    if (result.kind !== 'sandbox') return result;
+    if (abandoned()) return { kind: 'skipped' };
+    if (Date.now() >= deadline) {
+      return { kind: 'service', started, message: `Lambda endpoint ${url} could not run the invocation for ${RIE_RESET_MS} ms: ${result.message.slice(0, 300)}` };
+    }
+    await new Promise((resolve) => setTimeout(resolve, RIE_RETRY_PAUSE_MS));
+  }
 }
 
 // aws-local-stepfunctions matches Retry/Catch ErrorEquals against error.name;
@@ -303,7 +416,38 @@ const executions = new Map(); // executionArn -> execution
 const executionsByName = new Map(); // name -> execution
 let executionSeq = 0;
 
+// The cause Step Functions gives a States.DataLimitExceeded, for a state (its
+// name) or a Lambda task's result (the function's ARN). Captured from AWS:
+// "The state/task 'arn:aws:lambda:...:function:aft-customizations-identify-targets'
+// returned a result with a size exceeding the maximum number of bytes service
+// limit." (aws-ia/terraform-aws-control_tower_account_factory#414), "The
+// state/task 'ProcessAllItems' returned a result ..."
+// (aws-samples/review-and-assessment-powered-by-intelligent-documentation#58),
+// and localstack/localstack's snapshots validated against AWS
+// (test_states_errors.snapshot.json).
+const dataLimitCause = (what) =>
+  `The state/task '${what}' returned a result with a size exceeding the maximum number of bytes service limit.`;
+
+const overPayloadLimit = (text) => Buffer.byteLength(text, 'utf8') > MAX_PAYLOAD_BYTES;
+
+// addEvent appends an event to a running execution's history; once the
+// execution is closed it records nothing. The history holds at most
+// config.maxHistoryEvents events and the last of them is the failure: an
+// event that would take that slot fails the execution instead, as AWS does
+// ("States.Runtime", "The execution reached the maximum number of history
+// events (25000).", event 25,000 being the ExecutionFailed that follows event
+// 24,999: floci-io/floci#2734, measured on AWS; also loads/ardere#86). No
+// Catch sees it. Returns the event, or undefined if none was recorded.
 function addEvent(exec, type, detailsKey, details, timestamp = Date.now()) {
+  if (exec.closed) return undefined;
+  if (exec.events.length >= config.maxHistoryEvents - 1) {
+    failExecution(exec, 'States.Runtime', `The execution reached the maximum number of history events (${config.maxHistoryEvents}).`, timestamp);
+    return undefined;
+  }
+  return pushEvent(exec, type, detailsKey, details, timestamp);
+}
+
+function pushEvent(exec, type, detailsKey, details, timestamp) {
   const id = exec.events.length + 1;
   const event = { id, previousEventId: id - 1, timestamp, type };
   if (detailsKey) event[detailsKey] = details;
@@ -322,6 +466,8 @@ function stringifyCause(cause) {
   return typeof cause === 'string' ? cause : JSON.stringify(cause);
 }
 
+// finish closes the execution with its terminal event, which takes the last
+// slot of the history if it is the only one left.
 function finish(exec, status, timestamp, type, detailsKey, details) {
   if (exec.closed) return;
   exec.closed = true;
@@ -331,7 +477,18 @@ function finish(exec, status, timestamp, type, detailsKey, details) {
     exec.status = status;
     exec.stopDate = timestamp;
   }
-  addEvent(exec, type, detailsKey, details, timestamp);
+  pushEvent(exec, type, detailsKey, details, timestamp);
+}
+
+// failExecution ends a running execution as Step Functions does when a limit
+// is reached: FAILED with error and cause, whatever the definition's Retry and
+// Catch say, and the engine stops.
+function failExecution(exec, error, cause, timestamp = Date.now()) {
+  if (exec.closed) return;
+  exec.error = error;
+  exec.cause = cause;
+  finish(exec, 'FAILED', timestamp, 'ExecutionFailed', 'executionFailedEventDetails', { error, cause });
+  exec.abort(); // the engine's ExecutionAborted comes after the close and is not recorded
 }
 
 // Turn the engine's event log into Step Functions history events. The Lambda
@@ -339,6 +496,7 @@ function finish(exec, status, timestamp, type, detailsKey, details) {
 async function consumeEngineEvents(exec, eventLogs) {
   try {
     for await (const ev of eventLogs) {
+      if (exec.closed) continue; // failed at a limit: the engine's last events are not history
       switch (ev.type) {
         case 'StateEntered':
           exec.currentState = ev.state;
@@ -348,13 +506,26 @@ async function consumeEngineEvents(exec, eventLogs) {
             inputDetails: { truncated: false },
           }, ev.timestamp);
           break;
-        case 'StateExited':
+        case 'StateExited': {
+          const output = JSON.stringify(ev.state.output ?? null);
+          if (overPayloadLimit(output)) {
+            // A state's output over the quota fails the execution at the
+            // transition, after its StateEntered and without a StateExited
+            // (AWS-recorded: ExecutionStarted, PassStateEntered, ExecutionFailed
+            // {"error":"States.DataLimitExceeded"} in localstack/localstack's
+            // test_states_errors.snapshot.json, test_start_large_input). It is
+            // "a terminal error" (Developer Guide, Error names) that no Catch
+            // fires for (cdklabs/construct-hub#1885).
+            failExecution(exec, 'States.DataLimitExceeded', dataLimitCause(ev.state.name), ev.timestamp);
+            break;
+          }
           addEvent(exec, `${ev.state.type}StateExited`, 'stateExitedEventDetails', {
             name: ev.state.name,
-            output: JSON.stringify(ev.state.output ?? null),
+            output,
             outputDetails: { truncated: false },
           }, ev.timestamp);
           break;
+        }
         case 'StateFailed': {
           exec.failedState = ev.state;
           if (ev.Error === 'States.Timeout') {
@@ -436,17 +607,24 @@ function lambdaHandlers(exec) {
       // event loop once so the history consumer records TaskStateEntered first.
       await new Promise((resolve) => setImmediate(resolve));
       if (exec.closed || exec.status !== 'RUNNING') throw taskError('States.Runtime', 'execution is no longer running');
+      const inputText = JSON.stringify(input ?? null);
+      if (overPayloadLimit(inputText)) {
+        // "after Parameters processing, the input of a state is larger than the
+        // payload size quota" (Developer Guide, Error names, States.DataLimitExceeded).
+        failExecution(exec, 'States.DataLimitExceeded', dataLimitCause(stateName));
+        throw taskError('States.Runtime', 'execution failed: task input over the payload quota');
+      }
       const inv = { stateName, done: false };
       exec.pending.add(inv);
-      const scheduled = { resource, input: JSON.stringify(input ?? null), inputDetails: { truncated: false } };
+      const scheduled = { resource, input: inputText, inputDetails: { truncated: false } };
       if (Number.isInteger(timeoutSeconds)) scheduled.timeoutInSeconds = timeoutSeconds;
       addEvent(exec, 'LambdaFunctionScheduled', 'lambdaFunctionScheduledEventDetails', scheduled);
 
       const result = await serialized(url, () => {
-        if (inv.done) return { kind: 'skipped' }; // timed out or aborted while queued
-        return invokeRIE(url, input ?? null, () => {
+        if (inv.done) return { kind: 'skipped' }; // timed out, aborted or failed while queued
+        return invokeWhenReady(url, input ?? null, () => {
           if (!inv.done) addEvent(exec, 'LambdaFunctionStarted');
-        });
+        }, () => inv.done);
       });
       if (inv.done) throw taskError('States.Runtime', 'invocation abandoned');
       inv.done = true;
@@ -454,17 +632,28 @@ function lambdaHandlers(exec) {
 
       switch (result.kind) {
         case 'ok':
+          if (overPayloadLimit(result.text)) {
+            // Caught by a Catch, States.ALL included, though the Developer Guide
+            // calls it terminal: AWS-recorded in localstack/localstack's
+            // test_states_errors.snapshot.json
+            // (test_task_lambda_catch_state_all_data_limit_exceeded_on_large_utf8_response).
+            const cause = dataLimitCause(resource);
+            addEvent(exec, 'LambdaFunctionFailed', 'lambdaFunctionFailedEventDetails', { error: 'States.DataLimitExceeded', cause });
+            throw taskError('States.DataLimitExceeded', cause);
+          }
           addEvent(exec, 'LambdaFunctionSucceeded', 'lambdaFunctionSucceededEventDetails', {
             output: JSON.stringify(result.payload),
             outputDetails: { truncated: false },
           });
           return result.payload;
         case 'function':
-          addEvent(exec, 'LambdaFunctionFailed', 'lambdaFunctionFailedEventDetails', {
-            error: result.errorType,
-            cause: result.errorMessage,
-          });
-          throw taskError(result.errorType, result.errorMessage);
+          addEvent(exec, 'LambdaFunctionFailed', 'lambdaFunctionFailedEventDetails', { error: result.errorType, cause: result.payload });
+          throw taskError(result.errorType, result.payload);
+        case 'unknown': {
+          const cause = UNKNOWN_CAUSE_PREFIX + result.payload;
+          addEvent(exec, 'LambdaFunctionFailed', 'lambdaFunctionFailedEventDetails', { error: 'Lambda.Unknown', cause });
+          throw taskError('Lambda.Unknown', cause);
+        }
         default: {
           const type = result.started ? 'LambdaFunctionFailed' : 'LambdaFunctionStartFailed';
           const key = result.started ? 'lambdaFunctionFailedEventDetails' : 'lambdaFunctionStartFailedEventDetails';
@@ -628,8 +817,8 @@ const operations = {
       name = randomUUID();
     }
     const inputText = optString(body, 'input') ?? '{}';
-    if (Buffer.byteLength(inputText, 'utf8') > MAX_INPUT_BYTES) {
-      throw apiError('ValidationException', `1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to ${MAX_INPUT_BYTES}`);
+    if (Buffer.byteLength(inputText, 'utf8') > MAX_PAYLOAD_BYTES) {
+      throw apiError('ValidationException', `1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to ${MAX_PAYLOAD_BYTES}`);
     }
     let inputValue;
     try {

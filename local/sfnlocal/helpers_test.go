@@ -12,6 +12,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -78,12 +79,19 @@ func TestMain(m *testing.M) {
 
 type invocation struct {
 	body       map[string]any
+	requestID  string // the X-Amzn-RequestId the endpoint sent, which RIE uses as the invocation's id
 	start, end time.Time
+}
+
+// request is what a stand-in function sees of an invocation.
+type request struct {
+	body      map[string]any
+	requestID string
 }
 
 type fakeFunction struct {
 	srv     *httptest.Server
-	respond func(w http.ResponseWriter, body map[string]any, attempt int)
+	respond func(w http.ResponseWriter, req request, attempt int)
 
 	mu          sync.Mutex
 	calls       map[string][]invocation // by execution name
@@ -91,7 +99,7 @@ type fakeFunction struct {
 	maxInFlight int
 }
 
-func newFakeFunction(respond func(w http.ResponseWriter, body map[string]any, attempt int)) *fakeFunction {
+func newFakeFunction(respond func(w http.ResponseWriter, req request, attempt int)) *fakeFunction {
 	f := &fakeFunction{respond: respond, calls: map[string][]invocation{}}
 	f.srv = httptest.NewServer(f)
 	return f
@@ -121,11 +129,12 @@ func (f *fakeFunction) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Build the response before leaving the in-flight section so that the
 	// caller cannot see it (and send the next invocation) any earlier.
 	rec := httptest.NewRecorder()
-	f.respond(rec, body, attempt)
+	requestID := r.Header.Get("X-Amzn-RequestId")
+	f.respond(rec, request{body: body, requestID: requestID}, attempt)
 
 	f.mu.Lock()
 	f.inFlight--
-	f.calls[name] = append(f.calls[name], invocation{body: body, start: start, end: time.Now()})
+	f.calls[name] = append(f.calls[name], invocation{body: body, requestID: requestID, start: start, end: time.Now()})
 	f.mu.Unlock()
 
 	for k, v := range rec.Header() {
@@ -147,14 +156,19 @@ func (f *fakeFunction) maxConcurrent() int {
 	return f.maxInFlight
 }
 
+// writeJSON answers with v marshalled as a runtime does (no trailing newline).
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	w.Write(b)
 }
 
 // functionError answers like RIE does for a function error: HTTP 200, no
-// X-Amz-Function-Error header.
+// X-Amz-Function-Error header, the payload the runtime posted.
 func functionError(w http.ResponseWriter, errorType, message string) {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"errorType":    errorType,
@@ -163,19 +177,62 @@ func functionError(w http.ResponseWriter, errorType, message string) {
 	})
 }
 
+// What RIE answers, as the pinned version does (internal/lambda/rie/handlers.go)
+// and as measured with a Go bootstrap under it: rieTimeoutText, HTTP 200, when
+// the function runs out of time (here AWS_LAMBDA_FUNCTION_TIMEOUT=3) ...
+const rieTimeoutText = "Task timed out after 3.00 seconds"
+
+// ... and rieExitError, HTTP 502, when the runtime exits mid-invocation.
+func rieExitError(requestID string) string {
+	return `{"errorType":"Runtime.ExitError","errorMessage":"RequestId: ` + requestID + ` Error: Runtime exited with error: exit status 2"}`
+}
+
+// panicPayload is what aws-lambda-go posts for a panic before the process
+// exits; RIE answers it with HTTP 502.
+const panicPayload = `{"errorMessage":"oh no","errorType":"string","stackTrace":[{"path":"work.go","line":1,"label":"handle"}]}`
+
 // work behaves according to payload.behavior of the execution input.
-func work(w http.ResponseWriter, body map[string]any, attempt int) {
-	payload, _ := body["payload"].(map[string]any)
+func work(w http.ResponseWriter, req request, attempt int) {
+	payload, _ := req.body["payload"].(map[string]any)
 	behavior, _ := payload["behavior"].(string)
 	switch {
 	case behavior == "boom":
 		functionError(w, "Boom", "it went boom")
 	case behavior == "unexpected":
 		functionError(w, "Unexpected", "nobody catches this")
-	case behavior == "502once" && attempt == 1:
-		http.Error(w, "bad gateway", http.StatusBadGateway)
+	case behavior == "500once" && attempt == 1:
+		// RIE's answer when it fails itself (ErrInternalServerError).
+		w.WriteHeader(http.StatusInternalServerError)
 	case behavior == "transient2" && attempt <= 2:
 		functionError(w, "Transient", fmt.Sprintf("attempt %d", attempt))
+	case behavior == "timeout", behavior == "timeoutonce" && attempt == 1:
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte(rieTimeoutText))
+	case behavior == "crash":
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusBadGateway)
+		w.Write([]byte(rieExitError(req.requestID)))
+	case behavior == "sandboxonce" && attempt == 1:
+		// RIE's answer to an invocation that came while it was still resetting the
+		// runtime after a timeout (rapid: "Invoke failed error=ErrGateCanceled").
+		w.WriteHeader(http.StatusBadGateway)
+		w.Write([]byte(`{"errorType":"Sandbox.Failure","errorMessage":"RequestId: ` + req.requestID + ` Error: ErrGateCanceled"}`))
+	case behavior == "panic":
+		w.WriteHeader(http.StatusBadGateway)
+		w.Write([]byte(panicPayload))
+	case behavior == "untyped":
+		// Lambda's answer for an error without a type, which RIE never gives.
+		w.Header().Set("X-Amz-Function-Error", "Unhandled")
+		writeJSON(w, http.StatusOK, map[string]any{"errorMessage": "no type"})
+	case behavior == "size":
+		// A JSON string of exactly payload.bytes bytes of UTF-8, made of payload.char.
+		n, _ := payload["bytes"].(float64)
+		char, _ := payload["char"].(string)
+		if char == "" {
+			char = "x"
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`"` + strings.Repeat(char, (int(n)-2)/len(char)) + `"`))
 	default:
 		if behavior == "slow" {
 			time.Sleep(150 * time.Millisecond)
@@ -184,8 +241,8 @@ func work(w http.ResponseWriter, body map[string]any, attempt int) {
 	}
 }
 
-func recoverFn(w http.ResponseWriter, body map[string]any, attempt int) {
-	writeJSON(w, http.StatusOK, map[string]any{"recovered": true, "sawError": body["error"]})
+func recoverFn(w http.ResponseWriter, req request, attempt int) {
+	writeJSON(w, http.StatusOK, map[string]any{"recovered": true, "sawError": req.body["error"]})
 }
 
 // ---------------------------------------------------------------------------
@@ -210,6 +267,22 @@ func fastEnv(t *testing.T) *env {
 		o.WaitOverride = &d
 		o.RetryOverride = &d
 		o.Name = "StepscalerTest"
+	})
+}
+
+// limitsMaxEvents is the limits server's history quota: small, so that a loop
+// reaches it at once.
+const limitsMaxEvents = 40
+
+// limitsEnv runs testdata/limits.asl.json with fast retries and a history of
+// at most limitsMaxEvents events.
+func limitsEnv(t *testing.T) *env {
+	d := 10 * time.Millisecond
+	return sharedEnv(t, "limits", func(o *Options) {
+		o.Definition = "testdata/limits.asl.json"
+		o.RetryOverride = &d
+		o.MaxHistoryEvents = limitsMaxEvents
+		o.Name = "StepscalerLimits"
 	})
 }
 

@@ -53,6 +53,11 @@ type Options struct {
 	// RetryOverride, if not nil, replaces every Retry interval (millisecond
 	// resolution).
 	RetryOverride *time.Duration
+	// MaxHistoryEvents is the most events an execution's history holds; an
+	// execution that would record more fails with States.Runtime, as on AWS.
+	// 0 means AWS's quota, 25,000; set it lower (at least 2) only for a test
+	// that must reach the limit quickly.
+	MaxHistoryEvents int
 	// Region, Account and Name make up the state machine ARN
 	// arn:aws:states:<Region>:<Account>:stateMachine:<Name>.
 	// Defaults: us-east-1, 123456789012, Scale.
@@ -129,6 +134,9 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	}
 	if o.RetryOverride != nil {
 		args = append(args, "--retry-override-ms", strconv.FormatInt(max(0, o.RetryOverride.Milliseconds()), 10))
+	}
+	if o.MaxHistoryEvents != 0 {
+		args = append(args, "--max-history-events", strconv.Itoa(o.MaxHistoryEvents))
 	}
 	for _, f := range []struct{ flag, value string }{{"--region", o.Region}, {"--account", o.Account}, {"--name", o.Name}} {
 		if f.value != "" {

@@ -99,8 +99,9 @@ func TestFunctionErrorCaught(t *testing.T) {
 	}
 	output := decodeJSON(t, out.Output)
 	caught, _ := output["error"].(map[string]any)
-	if caught["Error"] != "Boom" || caught["Cause"] != "it went boom" {
-		t.Errorf("caught error at $.error = %v", output["error"])
+	// The Cause is the function's whole error payload as a JSON string.
+	if caught["Error"] != "Boom" || caught["Cause"] != boomPayload {
+		t.Errorf("caught error at $.error = %v, want Error Boom, Cause %s", output["error"], boomPayload)
 	}
 	if rec, _ := output["recovered"].(map[string]any); rec["recovered"] != true {
 		t.Errorf("recovered = %v", output["recovered"])
@@ -120,11 +121,16 @@ func TestFunctionErrorCaught(t *testing.T) {
 			}
 		}
 	}
-	if failed == nil || aws.ToString(failed.Error) != "Boom" || aws.ToString(failed.Cause) != "it went boom" {
+	if failed == nil || aws.ToString(failed.Error) != "Boom" || aws.ToString(failed.Cause) != boomPayload {
 		t.Fatalf("LambdaFunctionFailed details %+v in %v", failed, eventTypes(events))
 	}
 }
 
+// boomPayload is what the stand-in function answers for behavior "boom".
+const boomPayload = `{"errorMessage":"it went boom","errorType":"Boom","stackTrace":["work.go:1"]}`
+
+// An endpoint that fails itself (RIE's HTTP 500) is the Lambda service failing:
+// Lambda.ServiceException, which the definition retries as such.
 func TestServiceExceptionRetried(t *testing.T) {
 	t.Parallel()
 	// The Retry for Lambda.ServiceException waits 2 s; the fast server's retry
@@ -140,7 +146,7 @@ func TestServiceExceptionRetried(t *testing.T) {
 		t.Run(tc.kind, func(t *testing.T) {
 			t.Parallel()
 			e := tc.env(t)
-			name, out := e.run(t, `{"behavior":"502once"}`)
+			name, out := e.run(t, `{"behavior":"500once"}`)
 			if out.Status != types.ExecutionStatusSucceeded {
 				t.Fatalf("status %s (error %q, cause %q)", out.Status, aws.ToString(out.Error), aws.ToString(out.Cause))
 			}
@@ -160,7 +166,7 @@ func TestServiceExceptionRetried(t *testing.T) {
 			}
 			for _, ev := range events {
 				if ev.Type == types.HistoryEventTypeLambdaFunctionFailed {
-					if d := ev.LambdaFunctionFailedEventDetails; aws.ToString(d.Error) != "Lambda.ServiceException" || !strings.Contains(aws.ToString(d.Cause), "502") {
+					if d := ev.LambdaFunctionFailedEventDetails; aws.ToString(d.Error) != "Lambda.ServiceException" || !strings.Contains(aws.ToString(d.Cause), "HTTP 500") {
 						t.Errorf("LambdaFunctionFailed %q %q", aws.ToString(d.Error), aws.ToString(d.Cause))
 					}
 				}
@@ -181,8 +187,8 @@ func TestCustomErrorRetried(t *testing.T) {
 	}
 	var errs []string
 	for _, ev := range e.history(t, aws.ToString(out.ExecutionArn)) {
-		if ev.Type == types.HistoryEventTypeLambdaFunctionFailed {
-			errs = append(errs, aws.ToString(ev.LambdaFunctionFailedEventDetails.Error)+": "+aws.ToString(ev.LambdaFunctionFailedEventDetails.Cause))
+		if d := ev.LambdaFunctionFailedEventDetails; d != nil {
+			errs = append(errs, aws.ToString(d.Error)+": "+decodeJSON(t, d.Cause)["errorMessage"].(string))
 		}
 	}
 	if want := []string{"Transient: attempt 1", "Transient: attempt 2"}; !slices.Equal(errs, want) {
@@ -227,7 +233,8 @@ func TestFailures(t *testing.T) {
 		if out.Status != types.ExecutionStatusFailed {
 			t.Fatalf("status %s, want FAILED", out.Status)
 		}
-		if aws.ToString(out.Error) != "Unexpected" || aws.ToString(out.Cause) != "nobody catches this" {
+		want := `{"errorMessage":"nobody catches this","errorType":"Unexpected","stackTrace":["work.go:1"]}`
+		if aws.ToString(out.Error) != "Unexpected" || aws.ToString(out.Cause) != want {
 			t.Errorf("error %q cause %q", aws.ToString(out.Error), aws.ToString(out.Cause))
 		}
 		got := eventTypes(e.history(t, aws.ToString(out.ExecutionArn)))
@@ -844,6 +851,7 @@ func TestStartErrors(t *testing.T) {
 			[]string{"Recover (" + recoverARN + ")"}},
 		{"invalid-definition", Options{Root: root, Definition: invalid}, []string{"invalid state machine definition"}},
 		{"bad-flag-value", Options{Root: root, Definition: testASL, Substitutions: substitutions, Lambdas: lambdas, Account: "12"}, []string{"--account"}},
+		{"history-limit-too-small", Options{Root: root, Definition: testASL, Substitutions: substitutions, Lambdas: lambdas, MaxHistoryEvents: 1}, []string{"--max-history-events"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
