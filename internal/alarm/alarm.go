@@ -239,7 +239,7 @@ func (d *decoder) notification(o object) Notification {
 	n.OldState = d.state(o, "OldStateValue", false)
 	n.AlarmDescription = d.str(o, "AlarmDescription")
 	n.AccountID = d.str(o, "AWSAccountId")
-	if n.AccountID != "" && !isAccountID(n.AccountID) {
+	if n.AccountID != "" && !IsAccountID(n.AccountID) {
 		d.fail("AWSAccountId", "not a 12-digit account ID (%s)", quote(n.AccountID))
 	}
 	n.Reason = d.str(o, "NewStateReason")
@@ -437,7 +437,8 @@ func (d *decoder) child(o object) Child {
 	return c
 }
 
-func isAccountID(s string) bool {
+// IsAccountID reports whether s is an AWS account ID: twelve decimal digits.
+func IsAccountID(s string) bool {
 	if len(s) != 12 {
 		return false
 	}

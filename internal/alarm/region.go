@@ -25,7 +25,7 @@ func parseAlarmARN(s string) (alarmARN, string) {
 		return alarmARN{}, "not an alarm ARN (resource type " + quote(parts[5]) + ")"
 	case !isRegionCode(a.region):
 		return alarmARN{}, "region " + quote(a.region) + " is not a region code"
-	case !isAccountID(a.account):
+	case !IsAccountID(a.account):
 		return alarmARN{}, "account " + quote(a.account) + " is not a 12-digit account ID"
 	}
 	return a, ""

@@ -293,4 +293,3 @@ func (p Policy) Summary() string {
 	}
 	return "steps " + strings.Join(parts, "; ")
 }
-

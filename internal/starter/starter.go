@@ -256,7 +256,7 @@ func invokedIn(ctx context.Context) (origin, string) {
 	arn := lc.InvokedFunctionArn
 	parts := strings.SplitN(arn, ":", 7)
 	if len(parts) < 7 || parts[0] != "arn" || parts[2] != "lambda" || parts[5] != "function" ||
-		parts[1] == "" || parts[3] == "" || !isAccountID(parts[4]) {
+		parts[1] == "" || parts[3] == "" || !alarm.IsAccountID(parts[4]) {
 		return origin{}, fmt.Sprintf("the invoked function ARN %q is not a Lambda function ARN", clip(arn, 200))
 	}
 	return origin{partition: parts[1], region: parts[3], account: parts[4]}, ""
@@ -308,18 +308,6 @@ func checkMessageID(id string) string {
 		}
 	}
 	return ""
-}
-
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 func requestID(ctx context.Context) string {

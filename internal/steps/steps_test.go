@@ -24,8 +24,8 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/stepscaler/stepscaler/internal/config"
-	"github.com/stepscaler/stepscaler/internal/scaling"
 	"github.com/stepscaler/stepscaler/internal/pacing"
+	"github.com/stepscaler/stepscaler/internal/scaling"
 	"github.com/stepscaler/stepscaler/internal/steps"
 	"github.com/stepscaler/stepscaler/local/cwemu"
 	"github.com/stepscaler/stepscaler/local/ecsemu"
