@@ -83,12 +83,7 @@ func (s *Store) startCooldown(ctx context.Context, svc scaling.ServiceRef, sc Sc
 		update = "SET lastScaleOutAt = :at, lastScaleOutFrom = :from"
 		values[":from"] = number(int64(sc.From))
 	}
-	if _, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 &s.table,
-		Key:                       key(serviceKey(svc), stateSort),
-		UpdateExpression:          aws.String(update),
-		ExpressionAttributeValues: values,
-	}); err != nil {
+	if err := s.updateState(ctx, svc, update, values); err != nil {
 		return fmt.Errorf("start the scale-%s cooldown of %s: %w", sc.Direction, svc, err)
 	}
 	return nil
@@ -122,12 +117,7 @@ func (s *Store) markRecorded(ctx context.Context, svc scaling.ServiceRef, o Outc
 			"activityId": &types.AttributeValueMemberS{Value: m.ActivityID},
 		}}
 	}
-	if _, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 &s.table,
-		Key:                       key(serviceKey(svc), stateSort),
-		UpdateExpression:          aws.String(update),
-		ExpressionAttributeValues: values,
-	}); err != nil {
+	if err := s.updateState(ctx, svc, update, values); err != nil {
 		return fmt.Errorf("mark activity %s of %s recorded: %w", o.Activity.ActivityID, svc, err)
 	}
 	return nil

@@ -137,15 +137,21 @@ func (s *Store) SetSuspended(ctx context.Context, svc scaling.ServiceRef, dir sc
 		update = "SET " + attr + " = :true"
 		values = map[string]types.AttributeValue{":true": &types.AttributeValueMemberBOOL{Value: true}}
 	}
-	if _, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	if err := s.updateState(ctx, svc, update, values); err != nil {
+		return fmt.Errorf("set scale-%s suspension of %s: %w", dir, svc, err)
+	}
+	return nil
+}
+
+// updateState applies an unconditional update to svc's state item.
+func (s *Store) updateState(ctx context.Context, svc scaling.ServiceRef, update string, values map[string]types.AttributeValue) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.table,
 		Key:                       key(serviceKey(svc), stateSort),
 		UpdateExpression:          aws.String(update),
 		ExpressionAttributeValues: values,
-	}); err != nil {
-		return fmt.Errorf("set scale-%s suspension of %s: %w", dir, svc, err)
-	}
-	return nil
+	})
+	return err
 }
 
 func number(v int64) types.AttributeValue {
