@@ -213,3 +213,23 @@ func TestEvaluateInBackground(t *testing.T) {
 		t.Errorf("%d notifications, want 1", n)
 	}
 }
+
+// EvaluateAlarm evaluates the alarms it names and leaves the others as they were.
+func TestEvaluateAlarmNamed(t *testing.T) {
+	e := start(t, cwemu.Options{})
+	e.putAlarm(t, missingAlarm("named", 1, "breaching"))
+	e.putAlarm(t, missingAlarm("other", 1, "breaching"))
+	// No data, missing treated as breaching: the named alarm goes to ALARM.
+	if err := e.emu.EvaluateAlarm(at("09:52:07"), "named"); err != nil {
+		t.Fatal(err)
+	}
+	if s := e.metricAlarm(t, "named").StateValue; s != types.StateValueAlarm {
+		t.Errorf("named: %s, want ALARM", s)
+	}
+	if s := e.metricAlarm(t, "other").StateValue; s != types.StateValueInsufficientData {
+		t.Errorf("other: %s, want INSUFFICIENT_DATA, as created: it was not evaluated", s)
+	}
+	if err := e.emu.EvaluateAlarm(at("09:52:07"), "named", "absent"); err == nil {
+		t.Error("evaluating an alarm that does not exist: no error")
+	}
+}
