@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/stepscaler/stepscaler/internal/scaling"
+	"github.com/stepscaler/stepscaler/internal/schedule"
 )
 
 // Defaults applied to an alarm that leaves a field out. The cooldown is Application Auto
@@ -46,6 +47,11 @@ const (
 	// maxStepAdjustments is Application Auto Scaling's quota of step adjustments per step
 	// scaling policy ("Quotas for Application Auto Scaling").
 	maxStepAdjustments = 20
+	// maxScheduledActions is Application Auto Scaling's quota of scheduled actions per
+	// scalable target ("Quotas for Application Auto Scaling"), and maxActionNameLen the
+	// length of ScheduledActionName (PutScheduledAction, AAS API Reference).
+	maxScheduledActions = 200
+	maxActionNameLen    = 256
 )
 
 // Config is the whole scaling configuration.
@@ -61,7 +67,8 @@ type Config struct {
 	// anywhere else are refused.
 	AlarmSources []AlarmSource `json:"alarmSources,omitempty"`
 
-	byAlarm map[string]Target
+	byAlarm   map[string]Target
+	schedules map[scaling.ServiceRef]schedule.Schedule
 }
 
 // AlarmSource is an account and Region whose alarms may notify Stepscaler.
@@ -94,6 +101,37 @@ type Service struct {
 	// updating the service: a way to try a policy on production traffic.
 	DryRun bool    `json:"dryRun,omitempty"`
 	Alarms []Alarm `json:"alarms" config:"required"`
+	// ScheduledActions change minCapacity and maxCapacity at set times, as Application
+	// Auto Scaling's scheduled actions do. A service with scheduled actions may have no
+	// alarm.
+	ScheduledActions []ScheduledAction `json:"scheduledActions,omitempty"`
+}
+
+// ScheduledAction is one scheduled action of a service, spelled as Application Auto
+// Scaling's ScheduledAction (PutScheduledAction, AAS API Reference) in the configuration's
+// lowerCamelCase.
+type ScheduledAction struct {
+	// ScheduledActionName is unique among the service's scheduled actions.
+	ScheduledActionName string `json:"scheduledActionName" config:"required"`
+	// Schedule is at(yyyy-mm-ddThh:mm:ss), rate(value unit) or
+	// cron(minutes hours day-of-month month day-of-week year).
+	Schedule string `json:"schedule" config:"required"`
+	// Timezone is the IANA time zone an at or cron expression is read in; UTC if left out.
+	Timezone string `json:"timezone,omitempty"`
+	// StartTime and EndTime bound a recurring schedule: RFC 3339 date-times, such as
+	// 2026-12-01T00:00:00Z. A rate schedule counts from its StartTime.
+	StartTime string `json:"startTime,omitempty"`
+	EndTime   string `json:"endTime,omitempty"`
+	// ScalableTargetAction is the minimum and the maximum capacity the action sets, or one
+	// of them.
+	ScalableTargetAction *ScalableTargetAction `json:"scalableTargetAction" config:"required"`
+}
+
+// ScalableTargetAction is the bounds a scheduled action sets, as AAS's
+// ScalableTargetAction: "You can set both values or just one."
+type ScalableTargetAction struct {
+	MinCapacity *int `json:"minCapacity,omitempty"`
+	MaxCapacity *int `json:"maxCapacity,omitempty"`
 }
 
 // Alarm is one CloudWatch alarm and the step it takes when it goes into ALARM. Optional
@@ -140,7 +178,11 @@ const (
 
 // StepAdjustment is one step of an alarm's stepAdjustments, spelled as Application Auto
 // Scaling's StepAdjustment: bounds relative to the alarm's threshold, a bound left out (or
-// null) is infinite. ScalingAdjustment is a magnitude; the alarm's direction signs it.
+// null) is infinite. ScalingAdjustment is signed as AAS writes it, "A positive value adds to
+// the current capacity while a negative number removes from the current capacity. For
+// exact capacity, you must specify a non-negative value" (StepAdjustment, AAS API
+// Reference): a scale-out alarm's steps are 0 or more, a scale-in alarm's 0 or less. The
+// policy the planner gets carries the magnitude, and the direction its sign.
 type StepAdjustment struct {
 	MetricIntervalLowerBound *float64 `json:"metricIntervalLowerBound,omitempty" config:"nullable"`
 	MetricIntervalUpperBound *float64 `json:"metricIntervalUpperBound,omitempty" config:"nullable"`
@@ -212,7 +254,8 @@ func Parse(name string, data []byte) (*Config, error) {
 	// Every problem is reported at once: the file's structural mistakes, then the rules
 	// each entry breaks, except in entries the decoding could read only in part.
 	problems := d.problems
-	for _, p := range c.validate(d.given) {
+	v := c.validate(d.given, d.unreadable)
+	for _, p := range v.problems {
 		if !d.unreadable(p.Field) {
 			problems = append(problems, p)
 		}
@@ -220,22 +263,51 @@ func Parse(name string, data []byte) (*Config, error) {
 	if len(problems) > 0 {
 		return nil, &Error{File: name, Problems: problems}
 	}
-	c.index()
+	c.index(v.schedules)
 	return &c, nil
 }
 
 // ServiceTarget is one configured service and the policies of all its alarms, in the
-// order the configuration lists them.
+// order the configuration lists them, with its bounds and scheduled actions.
 type ServiceTarget struct {
 	Service  scaling.ServiceRef
 	Policies []scaling.Policy
+	// DryRun is the service's dryRun: decide and record, never update the service.
+	DryRun bool
+	// Bounds are the service's minCapacity and maxCapacity, the bounds in force until a
+	// scheduled action first sets one. Every policy carries them too.
+	Bounds schedule.Bounds
+	// Schedule is the service's scheduled actions, compiled, in file order; nil without.
+	Schedule schedule.Schedule
+}
+
+// Within is the service's policies deciding within the bounds b rather than the
+// configured ones: a step takes BoundsAt(now).Bounds, so that its decision lands in the
+// bounds the schedule has in force. The policies are the caller's own.
+func (t ServiceTarget) Within(b schedule.Bounds) []scaling.Policy {
+	ps := make([]scaling.Policy, len(t.Policies))
+	for i, p := range t.Policies {
+		p = Target{Policy: p}.clone().Policy
+		p.MinCapacity, p.MaxCapacity = b.Min, b.Max
+		ps[i] = p
+	}
+	return ps
+}
+
+// BoundsAt is what the service's scheduled actions make of its bounds at t: the latest
+// firing of each action, applied in the order they fired, over its configured bounds
+// (schedule.Schedule.Effective). Without scheduled actions they are the configured ones.
+func (t ServiceTarget) BoundsAt(at time.Time) schedule.Effect {
+	return t.Schedule.Effective(t.Bounds, at)
 }
 
 // Service resolves a service to its policies. The target is the caller's own.
 func (c *Config) Service(ref scaling.ServiceRef) (ServiceTarget, bool) {
 	for _, s := range c.Services {
 		if s.Cluster == ref.Cluster && s.Service == ref.Service {
-			t := ServiceTarget{Service: ref}
+			t := ServiceTarget{Service: ref, DryRun: s.DryRun,
+				Bounds:   schedule.Bounds{Min: s.MinCapacity, Max: s.MaxCapacity},
+				Schedule: c.schedules[ref].Clone()}
 			for _, a := range s.Alarms {
 				t.Policies = append(t.Policies, c.byAlarm[a.AlarmName].clone().Policy)
 			}
@@ -349,10 +421,16 @@ func (t Target) clone() Target {
 	return t
 }
 
-func (c *Config) index() {
+// index resolves every alarm to its target and keeps the services' compiled schedules,
+// by the service's position in the file.
+func (c *Config) index(schedules map[int]schedule.Schedule) {
 	c.byAlarm = make(map[string]Target)
-	for _, s := range c.Services {
+	c.schedules = make(map[scaling.ServiceRef]schedule.Schedule)
+	for i, s := range c.Services {
 		ref := scaling.ServiceRef{Cluster: s.Cluster, Service: s.Service}
+		if len(schedules[i]) > 0 {
+			c.schedules[ref] = schedules[i]
+		}
 		for _, a := range s.Alarms {
 			c.byAlarm[a.AlarmName] = Target{Service: ref, Policy: a.policy(s)}
 		}
@@ -388,10 +466,12 @@ func (a Alarm) policy(s Service) scaling.Policy {
 	case len(a.StepAdjustments) > 0:
 		p.StepAdjustments = make([]scaling.StepAdjustment, len(a.StepAdjustments))
 		for i, st := range a.StepAdjustments {
+			// The file keeps AAS's sign; the planner takes the magnitude and the alarm's
+			// direction (validation refused a sign against the direction).
 			p.StepAdjustments[i] = scaling.StepAdjustment{
 				MetricIntervalLowerBound: clonePtr(st.MetricIntervalLowerBound),
 				MetricIntervalUpperBound: clonePtr(st.MetricIntervalUpperBound),
-				ScalingAdjustment:        *st.ScalingAdjustment,
+				ScalingAdjustment:        abs(*st.ScalingAdjustment),
 			}
 		}
 	default:
@@ -414,6 +494,13 @@ func (a Alarm) adjustmentType() scaling.AdjustmentType {
 		return DefaultAdjustmentType
 	}
 	return a.AdjustmentType
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
 }
 
 func orDefault(v *int, def int) int {

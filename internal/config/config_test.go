@@ -176,8 +176,8 @@ func TestValidationOfAdjustments(t *testing.T) {
 		{"positive upper bound needs an open upper bound", steps(`{"metricIntervalLowerBound": 0, "metricIntervalUpperBound": 10, "scalingAdjustment": 1}`),
 			at + ".stepAdjustments[0].metricIntervalUpperBound", "is positive, so one step must leave its upper bound null"},
 		{"missing scaling adjustment", steps(`{"metricIntervalLowerBound": 0}`), at + ".stepAdjustments[0].scalingAdjustment", "required"},
-		{"negative scaling adjustment", steps(`{"metricIntervalUpperBound": 0, "scalingAdjustment": -2}`),
-			at + ".stepAdjustments[0].scalingAdjustment", "magnitude of 0 or more"},
+		{"step against the direction", steps(`{"metricIntervalUpperBound": 0, "scalingAdjustment": -2}`),
+			at + ".stepAdjustments[0].scalingAdjustment", "-2 removes tasks, which contradicts direction out"},
 		{"percent step too large", `, "adjustmentType": "PercentChangeInCapacity"` + steps(`{"metricIntervalLowerBound": 0, "scalingAdjustment": 2000}`),
 			at + ".stepAdjustments[0].scalingAdjustment", "at most 1000 percent"},
 		{"every step zero", steps(`{"metricIntervalLowerBound": 0, "scalingAdjustment": 0}`), at + ".stepAdjustments", "would never scale"},
@@ -219,6 +219,60 @@ func TestValidationOfAdjustments(t *testing.T) {
 	}
 	if _, err := Parse("ok.json", []byte(alarmConfig(steps(manySteps(20)...)))); err != nil {
 		t.Errorf("20 contiguous steps: %v", err)
+	}
+}
+
+// TestSignedStepAdjustments: step adjustments are signed as AAS writes them, "A positive
+// value adds to the current capacity while a negative number removes from the current
+// capacity. For exact capacity, you must specify a non-negative value" (StepAdjustment,
+// AAS API Reference); the planner gets magnitudes. The scale-in policy is the one of AAS's
+// worked example ("Step scaling policies for Application Auto Scaling"): lower bound -10,
+// upper 0, adjustment 0; -20, -10, -10; null, -20, -30.
+func TestSignedStepAdjustments(t *testing.T) {
+	aasScaleIn := `{"alarmName": "cpu-low", "direction": "in", "adjustmentType": "PercentChangeInCapacity", "stepAdjustments": [
+		{"metricIntervalLowerBound": -10, "metricIntervalUpperBound": 0, "scalingAdjustment": 0},
+		{"metricIntervalLowerBound": -20, "metricIntervalUpperBound": -10, "scalingAdjustment": -10},
+		{"metricIntervalUpperBound": -20, "scalingAdjustment": -30}]}`
+	c, err := Parse("signed.json", []byte(alarmsConfig(aasScaleIn)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := c.Lookup("cpu-low")
+	var magnitudes []int
+	for _, st := range got.Policy.StepAdjustments {
+		magnitudes = append(magnitudes, st.ScalingAdjustment)
+	}
+	if !reflect.DeepEqual(magnitudes, []int{0, 10, 30}) || got.Policy.Direction != scaling.In {
+		t.Errorf("policy steps %v direction %s, want magnitudes [0 10 30] scaling in", magnitudes, got.Policy.Direction)
+	}
+	// The file keeps the sign it was given.
+	if adj := *c.Services[0].Alarms[0].StepAdjustments[2].ScalingAdjustment; adj != -30 {
+		t.Errorf("the configuration's step reads %d, want -30 as written", adj)
+	}
+	exactIn, err := Parse("exact.json", []byte(alarmsConfig(`{"alarmName": "idle", "direction": "in", "adjustmentType": "ExactCapacity",
+		"stepAdjustments": [{"metricIntervalUpperBound": 0, "scalingAdjustment": 1}]}`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := exactIn.Lookup("idle"); p.Policy.StepAdjustments[0].ScalingAdjustment != 1 {
+		t.Errorf("ExactCapacity step = %+v, want 1: an exact capacity is not signed", p.Policy.StepAdjustments[0])
+	}
+
+	const at = "services[0].alarms[0].stepAdjustments"
+	tests := []struct{ name, alarm, field, problem string }{
+		{"a scale-in step that adds", `{"alarmName": "x", "direction": "in", "stepAdjustments": [{"metricIntervalUpperBound": 0, "scalingAdjustment": 10}]}`,
+			at + "[0].scalingAdjustment", "10 adds tasks, which contradicts direction in"},
+		{"the fix is spelt out", `{"alarmName": "x", "direction": "in", "stepAdjustments": [{"metricIntervalUpperBound": 0, "scalingAdjustment": 10}]}`,
+			at + "[0].scalingAdjustment", "write -10"},
+		{"a negative exact capacity", `{"alarmName": "x", "direction": "in", "adjustmentType": "ExactCapacity", "stepAdjustments": [{"metricIntervalUpperBound": 0, "scalingAdjustment": -1}]}`,
+			at + "[0].scalingAdjustment", "ExactCapacity sets a capacity, which is 0 or more, got -1"},
+		{"a scale-in percentage too large", `{"alarmName": "x", "direction": "in", "adjustmentType": "PercentChangeInCapacity", "stepAdjustments": [{"metricIntervalUpperBound": 0, "scalingAdjustment": -2000}]}`,
+			at + "[0].scalingAdjustment", "must be at least -1000 percent, got -2000"},
+		{"scale-in steps all zero", `{"alarmName": "x", "direction": "in", "stepAdjustments": [{"metricIntervalUpperBound": 0, "scalingAdjustment": 0}]}`,
+			at, "would never scale"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { expectProblem(t, alarmsConfig(tt.alarm), tt.field, tt.problem) })
 	}
 }
 

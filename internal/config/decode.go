@@ -46,9 +46,9 @@ type decoded struct {
 // mistake rather than mistakes of their own.
 func (d *decoded) unreadable(field string) bool { return d.partial[entryOf(field)] }
 
-// entryPattern matches the configuration entry a field belongs to: an alarm, a service
-// (its own fields, not its alarms') or an alarm source.
-var entryPattern = regexp.MustCompile(`^(services\[\d+\](\.alarms\[\d+\])?|alarmSources\[\d+\])`)
+// entryPattern matches the configuration entry a field belongs to: an alarm, a scheduled
+// action, a service (its own fields, not its alarms' or actions') or an alarm source.
+var entryPattern = regexp.MustCompile(`^(services\[\d+\](\.alarms\[\d+\]|\.scheduledActions\[\d+\])?|alarmSources\[\d+\])`)
 
 // entryOf is the entry field belongs to, or "" for the top level.
 func entryOf(field string) string { return entryPattern.FindString(field) }

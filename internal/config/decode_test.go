@@ -155,16 +155,19 @@ func TestPathsOfAwkwardKeys(t *testing.T) {
 // the struct tags against the list the documentation and the schema give.
 func TestFieldsOfConfig(t *testing.T) {
 	want := map[string][]string{
-		"Config":         {"services"},
-		"AlarmSource":    {"accountId", "region"},
-		"Service":        {"cluster", "service", "minCapacity", "maxCapacity", "alarms"},
-		"Alarm":          {"alarmName", "direction"},
-		"StepAdjustment": {"scalingAdjustment", "nullable metricIntervalLowerBound", "nullable metricIntervalUpperBound"},
-		"ScaleLimit":     nil,
-		"Metric":         {"periodSeconds", "threshold", "comparisonOperator", "evaluationPeriods"},
-		"MetricQuery":    {"id", "namespace", "metricName", "statistic"},
+		"Config":               {"services"},
+		"AlarmSource":          {"accountId", "region"},
+		"Service":              {"cluster", "service", "minCapacity", "maxCapacity", "alarms"},
+		"Alarm":                {"alarmName", "direction"},
+		"StepAdjustment":       {"scalingAdjustment", "nullable metricIntervalLowerBound", "nullable metricIntervalUpperBound"},
+		"ScaleLimit":           nil,
+		"Metric":               {"periodSeconds", "threshold", "comparisonOperator", "evaluationPeriods"},
+		"MetricQuery":          {"id", "namespace", "metricName", "statistic"},
+		"ScheduledAction":      {"scheduledActionName", "schedule", "scalableTargetAction"},
+		"ScalableTargetAction": nil,
 	}
-	for _, v := range []any{Config{}, AlarmSource{}, Service{}, Alarm{}, StepAdjustment{}, ScaleLimit{}, Metric{}, MetricQuery{}} {
+	for _, v := range []any{Config{}, AlarmSource{}, Service{}, Alarm{}, StepAdjustment{}, ScaleLimit{}, Metric{}, MetricQuery{},
+		ScheduledAction{}, ScalableTargetAction{}} {
 		typ := reflect.TypeOf(v)
 		var got []string
 		for _, f := range fieldsOf(typ) {

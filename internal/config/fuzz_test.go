@@ -19,7 +19,7 @@ func FuzzParse(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	seeds = append(seeds, filepath.Join("..", "..", "config", "stepscaler.json"))
+	seeds = append(seeds, filepath.Join("..", "..", "config", "stepscaler.json"), filepath.Join("..", "..", "config", "scheduled-scaling.json"))
 	for _, path := range seeds {
 		data, err := os.ReadFile(path)
 		if err != nil {

@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
+
+	"github.com/stepscaler/stepscaler/internal/schedule"
 )
 
 // The JSON Schema editors use and the Go validation the functions and the CDK app run
@@ -113,9 +115,10 @@ func TestValidConfigsPassBoth(t *testing.T) {
 	schema := compileSchema(t)
 	files := []string{
 		filepath.Join("..", "..", "config", "stepscaler.json"),
+		filepath.Join("..", "..", "config", "scheduled-scaling.json"),
 		filepath.Join("..", "..", "local", "demo", "stepscaler.json"),
 		filepath.Join("..", "..", "local", "stack", "testdata", "scenarios.json"),
-		filepath.Join("..", "..", "cdk", "stack", "testdata", "alarms.json"),
+		filepath.Join("..", "..", "cdk", "stepscaler", "testdata", "alarms.json"),
 	}
 	valid, err := filepath.Glob(filepath.Join("testdata", "valid", "*.json"))
 	if err != nil || len(valid) == 0 {
@@ -144,8 +147,8 @@ func TestValidConfigsPassBoth(t *testing.T) {
 
 // documentedExamples returns every JSON example of the configuration reference as a
 // whole configuration, so the documentation cannot drift from what the validation
-// accepts. Whole files are taken as they are; alarm entries and "alarms" fragments are
-// placed in a service first.
+// accepts. Whole files are taken as they are; alarm entries, "alarms" and
+// "scheduledActions" fragments are placed in a service first.
 func documentedExamples(t *testing.T) map[string]string {
 	t.Helper()
 	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "configuration.md"))
@@ -165,10 +168,72 @@ func documentedExamples(t *testing.T) map[string]string {
 			config = `{"services": [{"cluster": "a", "service": "web", "minCapacity": 0, "maxCapacity": 100, ` + example + `}]}`
 		case strings.HasPrefix(example, `{ "alarmName"`):
 			config = `{"services": [{"cluster": "a", "service": "web", "minCapacity": 0, "maxCapacity": 100, "alarms": [` + example + `]}]}`
+		case strings.HasPrefix(example, `"scheduledActions"`):
+			config = `{"services": [{"cluster": "a", "service": "web", "minCapacity": 2, "maxCapacity": 20, "alarms": [], ` + example + `}]}`
 		}
 		examples[fmt.Sprintf("docs/configuration.md example %d", i+1)] = config
 	}
 	return examples
+}
+
+// TestSchemaPatternsAreGos: the schema's patterns for schedule expressions, time zones and
+// date-times are the ones the Go validation is held to (schedule.ExpressionPattern is
+// tested against schedule.Parse), copied, not rewritten.
+func TestSchemaPatternsAreGos(t *testing.T) {
+	var doc struct {
+		Defs struct {
+			ScheduledAction struct {
+				Properties map[string]struct {
+					Pattern string `json:"pattern"`
+				} `json:"properties"`
+			} `json:"scheduledAction"`
+		} `json:"$defs"`
+	}
+	data, err := os.ReadFile(filepath.Join("..", "..", "config", "stepscaler.schema.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	props := doc.Defs.ScheduledAction.Properties
+	for field, want := range map[string]string{
+		"schedule":  schedule.ExpressionPattern,
+		"timezone":  schedule.ZonePattern,
+		"startTime": DateTimePattern,
+		"endTime":   DateTimePattern,
+	} {
+		if got := props[field].Pattern; got != want {
+			t.Errorf("the schema's pattern for %s is\n  %s\nthe Go validation's\n  %s", field, got, want)
+		}
+	}
+}
+
+// TestScheduledActionNamesAgree holds the schema's pattern for scheduledActionName to the
+// Go validation's verdict, on names at the edges of ScheduledActionName's rules.
+func TestScheduledActionNamesAgree(t *testing.T) {
+	schema := compileSchema(t)
+	for _, name := range []string{
+		"weekday-morning", "Scale out at 08:00", "a", "a b", "é", strings.Repeat("x", 256), strings.Repeat("é", 256),
+		"", " lead", "trail ", "scale/out", "a|b", "a:b", "tab\there", "nul\x00", "c1\u0085", "del\u007f", "\u00a0nbsp", strings.Repeat("x", 257),
+	} {
+		config := alarmsConfig(`{"alarmName": "x", "direction": "out"}`)
+		config = strings.Replace(config, `"alarms"`, `"scheduledActions": [{"scheduledActionName": `+quote(name)+
+			`, "schedule": "cron(0 8 * * ? *)", "scalableTargetAction": {"minCapacity": 1}}], "alarms"`, 1)
+		_, goErr := Parse("name.json", []byte(config))
+		parsed, schemaErr := validateSchema(schema, []byte(config))
+		if !parsed {
+			t.Fatalf("%q: not JSON: %v", name, schemaErr)
+		}
+		if (goErr == nil) != (schemaErr == nil) {
+			t.Errorf("%q: Go says %v, the schema %v", name, goErr, schemaErr)
+		}
+	}
+}
+
+func quote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }
 
 func compileSchema(t *testing.T) *jsonschema.Schema {

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/stepscaler/stepscaler/internal/scaling"
+	"github.com/stepscaler/stepscaler/internal/schedule"
 )
 
 // metricAggregationTypes are Application Auto Scaling's MetricAggregationType values.
@@ -32,14 +33,19 @@ type validator struct {
 	// "adjustmentType": "" or "datapointsToAlarm": 0, is checked rather than taken for
 	// the field left out.
 	given map[string]bool
+	// unreadable reports the entries the decoding could fill in only in part, whose values
+	// rules across entries must not use.
+	unreadable func(field string) bool
+	// schedules are the services' scheduled actions, compiled, by the service's index.
+	schedules map[int]schedule.Schedule
 }
 
 func (v *validator) addf(field, format string, args ...any) {
 	v.problems = append(v.problems, Problem{field, fmt.Sprintf(format, args...)})
 }
 
-func (c *Config) validate(given map[string]bool) []Problem {
-	v := &validator{given: given}
+func (c *Config) validate(given map[string]bool, unreadable func(string) bool) *validator {
+	v := &validator{given: given, unreadable: unreadable, schedules: map[int]schedule.Schedule{}}
 	if len(c.Services) == 0 {
 		v.addf("services", "must list at least one service")
 	}
@@ -62,6 +68,9 @@ func (c *Config) validate(given map[string]bool) []Problem {
 			v.addf(at, "service %s is already configured at %s", ref, prev)
 		}
 		seenService[ref] = at
+		if sched := v.scheduledActions(at, s); len(sched) > 0 {
+			v.schedules[i] = sched
+		}
 		for j, a := range s.Alarms {
 			aat := fmt.Sprintf("%s.alarms[%d]", at, j)
 			v.alarm(aat, a)
@@ -72,7 +81,7 @@ func (c *Config) validate(given map[string]bool) []Problem {
 			seenAlarm[a.AlarmName] = aat
 		}
 	}
-	return v.problems
+	return v
 }
 
 func (v *validator) service(at string, s Service) {
@@ -87,8 +96,8 @@ func (v *validator) service(at string, s Service) {
 	if s.MaxCapacity < s.MinCapacity {
 		v.addf(at+".maxCapacity", "must not be below minCapacity (%d), got %d", s.MinCapacity, s.MaxCapacity)
 	}
-	if len(s.Alarms) == 0 {
-		v.addf(at+".alarms", "must list at least one alarm")
+	if len(s.Alarms) == 0 && len(s.ScheduledActions) == 0 {
+		v.addf(at+".alarms", "must list at least one alarm, unless the service has scheduledActions")
 	}
 }
 
@@ -184,7 +193,7 @@ func (v *validator) adjustment(at string, a Alarm) {
 		// magnitude beside them would be ambiguous, so it is refused rather than ignored.
 		v.addf(at+".adjustment", "give adjustment or stepAdjustments, not both")
 	case a.StepAdjustments != nil:
-		v.stepAdjustments(at+".stepAdjustments", a.StepAdjustments, t)
+		v.stepAdjustments(at+".stepAdjustments", a.StepAdjustments, t, a.Direction)
 	case t == scaling.PercentChangeInCapacity:
 		if a.Adjustment == nil {
 			v.addf(at+".adjustment", "required with PercentChangeInCapacity (the percentage), unless stepAdjustments are given")
@@ -254,7 +263,13 @@ func (v *validator) targetRatio(at string, a Alarm) {
 // bound; the bounds can't both be null in one step; the upper bound must be greater than
 // the lower. Its quota is 20 steps a policy. As in Application Auto Scaling, the steps may
 // lie on either side of the threshold whatever the alarm's direction.
-func (v *validator) stepAdjustments(at string, steps []StepAdjustment, t scaling.AdjustmentType) {
+//
+// scalingAdjustment is signed as AAS writes it: "A positive value adds to the current
+// capacity while a negative number removes from the current capacity. For exact capacity,
+// you must specify a non-negative value" (StepAdjustment). An alarm scales one way, so a
+// sign against its direction is refused rather than taken as a magnitude: a scale-out
+// alarm's steps are 0 or more, a scale-in alarm's 0 or less.
+func (v *validator) stepAdjustments(at string, steps []StepAdjustment, t scaling.AdjustmentType, dir scaling.Direction) {
 	before := len(v.problems)
 	if len(steps) == 0 {
 		v.addf(at, "must list at least one step adjustment")
@@ -275,11 +290,20 @@ func (v *validator) stepAdjustments(at string, steps []StepAdjustment, t scaling
 		switch adj := s.ScalingAdjustment; {
 		case adj == nil:
 			v.addf(sat+".scalingAdjustment", "required")
-		case *adj < 0:
-			v.addf(sat+".scalingAdjustment", "must be a magnitude of 0 or more (the alarm's direction gives the sign), got %d", *adj)
+		case t == scaling.ExactCapacity && *adj < 0:
+			v.addf(sat+".scalingAdjustment", "ExactCapacity sets a capacity, which is 0 or more, got %d", *adj)
+		case t != scaling.ExactCapacity && dir == scaling.Out && *adj < 0:
+			v.addf(sat+".scalingAdjustment", "%d removes tasks, which contradicts direction out: "+
+				"a scale-out alarm's steps are 0 or more (AAS: a positive value adds to the current capacity)", *adj)
+		case t != scaling.ExactCapacity && dir == scaling.In && *adj > 0:
+			v.addf(sat+".scalingAdjustment", "%d adds tasks, which contradicts direction in: "+
+				"a scale-in alarm's steps are 0 or less, as Application Auto Scaling writes them "+
+				"(a negative number removes from the current capacity): write %d", *adj, -*adj)
 		case *adj > limit:
 			v.addf(sat+".scalingAdjustment", "must be at most %d %s, got %d", limit, unit, *adj)
-		case *adj > 0 || t == scaling.ExactCapacity:
+		case *adj < -limit:
+			v.addf(sat+".scalingAdjustment", "must be at least -%d %s, got %d", limit, unit, *adj)
+		case *adj != 0 || t == scaling.ExactCapacity:
 			moves = true
 		}
 		if lo == nil && hi == nil {
