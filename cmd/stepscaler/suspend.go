@@ -9,15 +9,19 @@ import (
 
 // suspend sets or clears a service's suspension flags in its state item: the next plan
 // honours them, with no redeploy (like Application Auto Scaling's SuspendedState).
-func suspend(ctx context.Context, args []string, suspended bool) error {
+func suspend(ctx context.Context, g *awsOptions, args []string, suspended bool) error {
 	name, done := "resume", "resumed"
 	if suspended {
 		name, done = "suspend", "suspended"
 	}
 	fs := newFlags(name)
-	svc := addServiceFlags(fs)
+	svc := addServiceFlags(fs, g, false)
 	direction := fs.String("direction", "both", "out, in or both")
-	if err := fs.Parse(args); err != nil {
+	rest, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := noArguments(fs, rest); err != nil {
 		return err
 	}
 	var dirs []scaling.Direction
@@ -27,7 +31,7 @@ func suspend(ctx context.Context, args []string, suspended bool) error {
 	case "both":
 		dirs = []scaling.Direction{scaling.Out, scaling.In}
 	default:
-		return fmt.Errorf("--direction must be out, in or both, got %q", *direction)
+		return usageError{err: fmt.Errorf("--direction must be out, in or both, got %q", *direction)}
 	}
 	store, ref, err := svc.open(ctx, fs)
 	if err != nil {

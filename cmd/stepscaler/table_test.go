@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -40,23 +42,23 @@ func TestSuspendResumeAndListActivities(t *testing.T) {
 	web := scaling.ServiceRef{Cluster: "prod", Service: "web"}
 	args := []string{"--table", table, "--cluster", "prod", "--service", "web"}
 
-	if err := suspend(ctx, append(args, "--direction", "in"), true); err != nil {
+	if err := run(ctx, append([]string{"suspend", "--direction", "in"}, args...)); err != nil {
 		t.Fatal(err)
 	}
 	if s, _ := st.State(ctx, web); !s.SuspendedIn || s.SuspendedOut {
 		t.Fatalf("after suspend --direction in: %+v", s)
 	}
-	if err := suspend(ctx, args, false); err != nil { // both
+	if err := run(ctx, append([]string{"resume"}, args...)); err != nil { // both
 		t.Fatal(err)
 	}
 	if s, _ := st.State(ctx, web); s.SuspendedIn || s.SuspendedOut {
 		t.Fatalf("after resume: %+v", s)
 	}
-	if err := suspend(ctx, append(args, "--direction", "sideways"), true); err == nil || !strings.Contains(err.Error(), "sideways") {
-		t.Errorf("bad direction: %v", err)
+	if err := run(ctx, append([]string{"suspend", "--direction", "sideways"}, args...)); !strings.Contains(fmt.Sprint(err), "sideways") || report(io.Discard, err) != exitUsage {
+		t.Errorf("bad direction: %v, want a usage error naming it", err)
 	}
-	if err := suspend(ctx, []string{"--cluster", "prod"}, true); err == nil {
-		t.Error("missing --table and --service accepted")
+	if err := run(ctx, []string{"suspend", "--cluster", "prod"}); err == nil || report(io.Discard, err) != exitUsage {
+		t.Errorf("missing --table and --service: %v, want a usage error", err)
 	}
 
 	if err := st.Record(ctx, web, store.Outcome{Activity: activity.Activity{ActivityID: "exec-1", ResourceID: web.ResourceID(), StatusCode: activity.StatusSuccessful}}); err != nil {
@@ -66,15 +68,23 @@ func TestSuspendResumeAndListActivities(t *testing.T) {
 	if err := st.Record(ctx, web, store.Outcome{Activity: held}); err != nil {
 		t.Fatal(err)
 	}
-	out := captureStdout(t, func() error { return describeActivities(ctx, append(args, "--output", "json")) })
+	out := captureStdout(t, func() error {
+		return run(ctx, append([]string{"describe-scaling-activities", "--output", "json"}, args...))
+	})
 	if !strings.Contains(out, `"ActivityId": "exec-1"`) || !strings.Contains(out, `"ScalingActivities"`) || strings.Contains(out, "exec-2") {
 		t.Errorf("describe-scaling-activities printed:\n%s\nwant exec-1 and not the not-scaled exec-2", out)
 	}
 	out = captureStdout(t, func() error {
-		return describeActivities(ctx, append(args, "--output", "json", "--include-not-scaled-activities"))
+		return run(ctx, append([]string{"--output", "json", "describe-scaling-activities", "--include-not-scaled-activities"}, args...))
 	})
 	if !strings.Contains(out, `"ActivityId": "exec-1"`) || !strings.Contains(out, `"ActivityId": "exec-2"`) {
 		t.Errorf("with --include-not-scaled-activities:\n%s\nwant both", out)
+	}
+	// AWS_DEFAULT_OUTPUT picks the format when no --output is given.
+	t.Setenv("AWS_DEFAULT_OUTPUT", "text")
+	out = captureStdout(t, func() error { return run(ctx, append([]string{"describe-scaling-activities"}, args...)) })
+	if out != "SCALINGACTIVITIES\texec-1\t0001-01-01T00:00:00Z\tSuccessful\t0\t0\t\t\n" {
+		t.Errorf("--output text from AWS_DEFAULT_OUTPUT printed %q", out)
 	}
 }
 
