@@ -1,12 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -16,6 +21,7 @@ import (
 	"github.com/stepscaler/stepscaler/internal/activity"
 	"github.com/stepscaler/stepscaler/internal/alarm"
 	"github.com/stepscaler/stepscaler/internal/config"
+	"github.com/stepscaler/stepscaler/internal/metrics"
 	"github.com/stepscaler/stepscaler/internal/scaling"
 	"github.com/stepscaler/stepscaler/internal/workflow"
 	"github.com/stepscaler/stepscaler/local/stack"
@@ -73,7 +79,15 @@ func demo(ctx context.Context, args []string) error {
 	p.say("The per-minute evaluation runs every %s: each run stands for the next minute.\n", *every)
 
 	// CloudWatch says the alarm is in ALARM (the execution checks), and the notification
-	// reaches the starter as SNS delivers it.
+	// reaches the starter as SNS delivers it. The alarm goes into ALARM now, so the
+	// notification says so: its StateChangeTime is when the record step counts the
+	// scaling's delay from (TimeToUpdate, TimeToStable).
+	n.StateChangeTime = time.Now().UTC().Truncate(time.Millisecond)
+	renewed, err := alarm.Marshal(n)
+	if err != nil {
+		return fmt.Errorf("notification: %w", err)
+	}
+	message = string(renewed)
 	if err := st.SetAlarmStateQuietly(ctx, n.AlarmName, "ALARM", n.Reason); err != nil {
 		return err
 	}
@@ -226,6 +240,9 @@ func (f *follower) report(ctx context.Context, before int) error {
 	if err := printActivities(os.Stdout, acts, "table"); err != nil {
 		return err
 	}
+	if err := printMetrics(os.Stdout, f.st.FunctionLog("record-outcome")); err != nil {
+		return err
+	}
 	if !slices.ContainsFunc(acts, func(a activity.Activity) bool {
 		return a.StatusCode == activity.StatusSuccessful && a.ToCount > a.FromCount
 	}) || v.DesiredCount <= before {
@@ -234,6 +251,60 @@ func (f *follower) report(ctx context.Context, before int) error {
 	}
 	f.p.say("\nResult: scaled %s from %d to %d in %s.", f.svc, before, v.DesiredCount, f.p.elapsed())
 	return nil
+}
+
+// printMetrics prints the metrics the record step published, read from its function's log
+// as CloudWatch Logs reads them (internal/metrics' embedded metric format): one line per
+// metric, with its values in the order they were published.
+func printMetrics(w io.Writer, logPath string) error {
+	data, err := os.ReadFile(logPath)
+	if err != nil {
+		return fmt.Errorf("read the record function's log: %w", err)
+	}
+	type series struct {
+		unit   metrics.Unit
+		values []float64
+	}
+	byMetric := map[string]*series{}
+	var order []string
+	documents := 0
+	for _, line := range bytes.Split(data, []byte("\n")) {
+		points, ok, err := metrics.Extract(line)
+		if err != nil {
+			return fmt.Errorf("%s: an embedded metric format line CloudWatch would refuse: %w", logPath, err)
+		}
+		if !ok {
+			continue
+		}
+		documents++
+		for _, d := range points {
+			id := d.Metric()
+			s, seen := byMetric[id]
+			if !seen {
+				s = &series{unit: d.Unit}
+				byMetric[id] = s
+				order = append(order, id)
+			}
+			s.values = append(s.values, d.Value)
+		}
+	}
+	fmt.Fprintf(w, "\nMetrics the record step published (%d embedded-metric-format lines in %s):\n", documents, logPath)
+	if documents == 0 {
+		fmt.Fprintln(w, "  none")
+		return nil
+	}
+	slices.Sort(order)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  METRIC\tUNIT\tVALUES")
+	for _, id := range order {
+		s := byMetric[id]
+		vals := make([]string, len(s.values))
+		for i, v := range s.values {
+			vals[i] = strconv.FormatFloat(v, 'f', -1, 64)
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", id, s.unit, strings.Join(vals, " "))
+	}
+	return tw.Flush()
 }
 
 func inRoot(root, path string) string {

@@ -34,6 +34,9 @@ const MaxAlarmNames = 100
 type Alarm struct {
 	Name  string
 	State string // OK, ALARM, INSUFFICIENT_DATA
+	// Transitioned is StateTransitionedTimestamp, "the date and time that the alarm's
+	// StateValue most recently changed" (CloudWatch API Reference); zero when none.
+	Transitioned time.Time
 	// Composite is true for a composite alarm, which has no metric.
 	Composite bool
 	// Threshold is nil for an anomaly-detection alarm, which compares with a band.
@@ -78,7 +81,8 @@ func DescribeAlarms(ctx context.Context, c Describer, names []string, composites
 			}
 			for _, c := range page.CompositeAlarms {
 				name := aws.ToString(c.AlarmName)
-				found[name] = Alarm{Name: name, State: string(c.StateValue), Composite: true}
+				found[name] = Alarm{Name: name, State: string(c.StateValue), Composite: true,
+					Transitioned: aws.ToTime(c.StateTransitionedTimestamp).UTC()}
 			}
 		}
 	}
@@ -89,6 +93,7 @@ func metricAlarm(m cwtypes.MetricAlarm) Alarm {
 	a := Alarm{
 		Name:              aws.ToString(m.AlarmName),
 		State:             string(m.StateValue),
+		Transitioned:      aws.ToTime(m.StateTransitionedTimestamp).UTC(),
 		Threshold:         m.Threshold,
 		EvaluationPeriods: int(aws.ToInt32(m.EvaluationPeriods)),
 		Period:            time.Duration(aws.ToInt32(m.Period)) * time.Second,

@@ -71,6 +71,14 @@ type AlarmsRequest struct {
 type Alarms struct {
 	ReadAt time.Time              `json:"readAt"`
 	Alarms []scaling.AlarmReading `json:"alarms"`
+	// Transitioned is, by alarm name, when CloudWatch last changed the alarm's state
+	// value: DescribeAlarms' StateTransitionedTimestamp, "the date and time that the
+	// alarm's StateValue most recently changed" (CloudWatch API Reference, MetricAlarm and
+	// CompositeAlarm). Unlike StateUpdatedTimestamp it does not move when only the
+	// evaluation state changes. For an alarm in ALARM it is when the alarm went into
+	// ALARM, which the record step measures the scaling's delay from (see Timing). Absent
+	// for alarms CloudWatch did not report and in states recorded before it was read.
+	Transitioned map[string]time.Time `json:"transitioned,omitempty"`
 }
 
 // InAlarm names the alarms CloudWatch reported in ALARM.

@@ -43,7 +43,8 @@ func (h *Handler) Read(ctx context.Context, req workflow.AlarmsRequest) (workflo
 	if err != nil {
 		return workflow.Alarms{}, steps.Classify(err, "read the alarms of "+req.Service.String())
 	}
-	out := workflow.Alarms{ReadAt: now, Alarms: make([]scaling.AlarmReading, 0, len(target.Policies))}
+	out := workflow.Alarms{ReadAt: now, Alarms: make([]scaling.AlarmReading, 0, len(target.Policies)),
+		Transitioned: map[string]time.Time{}}
 	for _, p := range target.Policies {
 		r := scaling.AlarmReading{Name: p.AlarmName}
 		a, ok := found[p.AlarmName]
@@ -54,6 +55,9 @@ func (h *Handler) Read(ctx context.Context, req workflow.AlarmsRequest) (workflo
 				"alarm", p.AlarmName, "service", req.Service.String())
 		} else {
 			r.State = a.State
+			if !a.Transitioned.IsZero() {
+				out.Transitioned[p.AlarmName] = a.Transitioned
+			}
 		}
 		if ok && r.State == scaling.StateAlarm && p.SizesFromMetric() {
 			r.Metric, r.MetricNote = h.metric(ctx, a, p, now)

@@ -280,6 +280,14 @@ func TestRead(t *testing.T) {
 	if in := got.InAlarm(); len(in) != 5 {
 		t.Errorf("in ALARM: %v, want 5 alarms", in)
 	}
+	// Each alarm found changed state when the seed set it, at the emulator's clock; the
+	// deleted one has no time.
+	if at, ok := got.Transitioned["web-backlog-high"]; !ok || !at.Equal(now) {
+		t.Errorf("web-backlog-high transitioned at %v (%t), want %v", at, ok, now)
+	}
+	if at, ok := got.Transitioned["web-deleted"]; ok {
+		t.Errorf("web-deleted transitioned at %v, want no time: CloudWatch has no such alarm", at)
+	}
 }
 
 // A metric CloudWatch cannot serve is a note on the reading, not a failed step: the plan

@@ -1,6 +1,7 @@
 // Package record is the "Record outcome" and "Record failure" step: it writes what the
 // execution decided and did as an activity, starts the cooldown if the desired count
-// changed, and gives the service's lease back.
+// changed, gives the service's lease back, and publishes the outcome as CloudWatch
+// metrics (internal/metrics).
 package record
 
 import (
@@ -11,6 +12,7 @@ import (
 
 	"github.com/stepscaler/stepscaler/internal/activity"
 	"github.com/stepscaler/stepscaler/internal/config"
+	"github.com/stepscaler/stepscaler/internal/metrics"
 	"github.com/stepscaler/stepscaler/internal/steps"
 	"github.com/stepscaler/stepscaler/internal/store"
 	"github.com/stepscaler/stepscaler/internal/workflow"
@@ -23,11 +25,13 @@ type Handler struct {
 	retention time.Duration
 	now       func() time.Time
 	log       *slog.Logger
+	metrics   *metrics.Emitter
 }
 
-// New returns the step's handler; activities are kept for retention.
-func New(s *store.Store, cfg *config.Config, retention time.Duration, now func() time.Time, log *slog.Logger) *Handler {
-	return &Handler{store: s, config: cfg, retention: retention, now: now, log: log}
+// New returns the step's handler; activities are kept for retention. Each outcome it
+// records is published through m; nil publishes nothing.
+func New(s *store.Store, cfg *config.Config, retention time.Duration, now func() time.Time, log *slog.Logger, m *metrics.Emitter) *Handler {
+	return &Handler{store: s, config: cfg, retention: retention, now: now, log: log, metrics: m}
 }
 
 // Record writes the execution's outcome and releases the lease. The cooldown is written
@@ -39,6 +43,11 @@ func New(s *store.Store, cfg *config.Config, retention time.Duration, now func()
 // whatever the state machine believes, so a lease whose acquisition answered too late is
 // released too and another execution's lease never is. Every write is idempotent: the
 // state machine retries the step until all of them have taken effect.
+//
+// The metrics are published once the record is complete, so a step the state machine
+// retries publishes once; an execution nobody should have started (a service not in the
+// configuration) publishes nothing, which keeps the metrics' dimensions to the configured
+// services.
 func (h *Handler) Record(ctx context.Context, req workflow.RecordRequest) (workflow.Outcome, error) {
 	st := req.State
 	if req.Execution.Name == "" {
@@ -57,7 +66,8 @@ func (h *Handler) Record(ctx context.Context, req workflow.RecordRequest) (workf
 	if err != nil {
 		return workflow.Outcome{}, err
 	}
-	act := workflow.BuildActivity(req, target.Policies, h.now())
+	now := h.now()
+	act := workflow.BuildActivity(req, target.Policies, now)
 	out := workflow.OutcomeOf(act, st)
 	recordErr := h.write(ctx, act, st, &out)
 	var releaseErr error
@@ -78,7 +88,19 @@ func (h *Handler) Record(ctx context.Context, req workflow.RecordRequest) (workf
 	log(msg, "activityId", act.ActivityID, "resourceId", act.ResourceID, "statusCode", act.StatusCode,
 		"statusMessage", act.StatusMessage, "alarm", act.AlarmName, "trigger", act.Trigger,
 		"from", act.FromCount, "to", act.ToCount, "repeatOf", out.RepeatOf)
+	h.publish(act, st, now)
 	return out, nil
+}
+
+// publish writes the outcome's metrics. A metric that cannot be written is logged, not
+// returned: the record has been made, and retrying the step would not write it better.
+func (h *Handler) publish(act activity.Activity, st workflow.State, at time.Time) {
+	if h.metrics == nil {
+		return
+	}
+	if err := h.metrics.Emit(metrics.Of(act, st, at)); err != nil {
+		h.log.Warn("metrics not published", "activityId", act.ActivityID, "error", err.Error())
+	}
 }
 
 // write records the activity, unless it repeats the service's last not-scaled decision.

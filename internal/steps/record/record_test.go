@@ -24,6 +24,7 @@ import (
 
 	"github.com/stepscaler/stepscaler/internal/activity"
 	"github.com/stepscaler/stepscaler/internal/config"
+	"github.com/stepscaler/stepscaler/internal/metrics"
 	"github.com/stepscaler/stepscaler/internal/scaling"
 	"github.com/stepscaler/stepscaler/internal/service"
 	"github.com/stepscaler/stepscaler/internal/stability"
@@ -172,6 +173,34 @@ type env struct {
 	check *store.Store // straight to DynamoDB: what the test reads with
 	now   time.Time
 	h     *record.Handler
+	emf   *lines // what the handler writes as metrics
+}
+
+// deployment is the name the handler's metrics carry.
+const deployment = "stepscaler-test"
+
+// lines collects what a writer is given, safe for concurrent use.
+type lines struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (l *lines) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+// take returns the lines written since the last take.
+func (l *lines) take() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s := l.buf.String()
+	l.buf.Reset()
+	if s == "" {
+		return nil
+	}
+	return strings.SplitAfter(strings.TrimSuffix(s, "\n"), "\n")
 }
 
 func start(t *testing.T) *env {
@@ -191,8 +220,12 @@ func start(t *testing.T) *env {
 		t.Fatalf("parse the configuration: %v", err)
 	}
 	rec := &recorder{next: db}
-	e := &env{db: db, table: table, rec: rec, store: store.New(rec, table), check: store.New(db, table), now: t0.Add(time.Minute)}
-	e.h = record.New(e.store, cfg, retention, func() time.Time { return e.now }, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	e := &env{db: db, table: table, rec: rec, store: store.New(rec, table), check: store.New(db, table), now: t0.Add(time.Minute), emf: &lines{}}
+	emf, err := metrics.NewEmitter(e.emf, deployment)
+	if err != nil {
+		t.Fatalf("NewEmitter: %v", err)
+	}
+	e.h = record.New(e.store, cfg, retention, func() time.Time { return e.now }, slog.New(slog.NewTextHandler(io.Discard, nil)), emf)
 	return e
 }
 
