@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/stepscaler/stepscaler/internal/awscw"
@@ -64,9 +65,47 @@ type Result struct {
 	// Busy are the running executions of services left alone this minute: their step
 	// holds the service's lease, and the next minute's evaluation looks again.
 	Busy []string `json:"busy"`
+	// Scheduled are the services one of whose scheduled actions fired within
+	// ScheduleCatchUp before the minute: each gets an execution whether or not an alarm
+	// is in ALARM, which moves the desired count into the new bounds.
+	Scheduled []scaling.ServiceRef `json:"scheduled,omitempty"`
 	// Deferred are services in ALARM this run had no time to start, at its pace, before
 	// the function's deadline; the next minute's run begins elsewhere in the list.
 	Deferred []string `json:"deferred,omitempty"`
+}
+
+// ScheduleCatchUp is how long after a scheduled action fires the evaluation keeps
+// starting its service's execution, one a minute. Application Auto Scaling applies an
+// action once; here the execution of the minute it fires may find the lease held by one
+// that planned under the old bounds, so the next minutes look again. Each look is an
+// execution that changes nothing once the count is within the bounds, and a repeated
+// not-scaled decision is recorded once.
+const ScheduleCatchUp = 5 * time.Minute
+
+// ServicesScheduled lists, in the configuration's order, the services with a scheduled
+// action that fired in the minute or in the ScheduleCatchUp before it.
+func ServicesScheduled(cfg *config.Config, minute time.Time) []scaling.ServiceRef {
+	var out []scaling.ServiceRef
+	for _, t := range cfg.ServiceTargets() {
+		for back := time.Duration(0); back < ScheduleCatchUp; back += time.Minute {
+			if len(t.Schedule.Due(minute.Add(-back))) > 0 {
+				out = append(out, t.Service)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// union is a then the services of b not in a.
+func union(a, b []scaling.ServiceRef) []scaling.ServiceRef {
+	out := slices.Clone(a)
+	for _, s := range b {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Handle runs one evaluation for the event's minute. An error is returned only when
@@ -86,7 +125,8 @@ func (e *Evaluator) Handle(ctx context.Context, ev Event) (Result, error) {
 			res.InAlarm = append(res.InAlarm, n)
 		}
 	}
-	services := rotate(ServicesInAlarm(e.config, res.InAlarm), minute)
+	res.Scheduled = ServicesScheduled(e.config, minute)
+	services := rotate(union(ServicesInAlarm(e.config, res.InAlarm), res.Scheduled), minute)
 	running, err := e.running(ctx, services)
 	if err != nil {
 		// The lease keeps a second scaling of a service out anyway: go on without.
@@ -129,7 +169,7 @@ func (e *Evaluator) Handle(ctx context.Context, ev Event) (Result, error) {
 	if len(res.Deferred) > 0 {
 		log = e.log.Warn
 	}
-	log("alarms evaluated", "minute", minute, "alarms", len(names), "inAlarm", res.InAlarm,
+	log("alarms evaluated", "minute", minute, "alarms", len(names), "inAlarm", res.InAlarm, "scheduled", refs(res.Scheduled),
 		"started", res.Started, "duplicates", res.Duplicates, "busy", res.Busy, "deferred", res.Deferred, "failed", len(errs))
 	if len(errs) > 0 && len(res.Started)+len(res.Duplicates) == 0 {
 		return res, fmt.Errorf("no execution could be started: %w", errors.Join(errs...))
@@ -207,6 +247,14 @@ func ServicesInAlarm(cfg *config.Config, inAlarm []string) []scaling.ServiceRef 
 				break
 			}
 		}
+	}
+	return out
+}
+
+func refs(services []scaling.ServiceRef) []string {
+	out := make([]string, len(services))
+	for i, s := range services {
+		out[i] = s.String()
 	}
 	return out
 }

@@ -94,3 +94,49 @@ func TestTimeForStopsBeforeTheDeadline(t *testing.T) {
 		t.Error("5 s left: want time")
 	}
 }
+
+// A scheduled action's service is started in the minute the action fires and in the
+// four after it (ScheduleCatchUp), and not otherwise; a service without actions never is.
+func TestServicesScheduled(t *testing.T) {
+	cfg, err := config.Parse("scheduled.json", []byte(`{"services": [
+  {"cluster": "prod", "service": "web", "minCapacity": 1, "maxCapacity": 9,
+   "alarms": [{"alarmName": "web-high", "direction": "out"}],
+   "scheduledActions": [{"scheduledActionName": "mornings", "schedule": "cron(0 8 * * ? *)", "timezone": "UTC",
+     "scalableTargetAction": {"minCapacity": 4, "maxCapacity": 9}}]},
+  {"cluster": "prod", "service": "api", "minCapacity": 1, "maxCapacity": 9,
+   "alarms": [{"alarmName": "api-high", "direction": "out"}]}
+]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	web := scaling.ServiceRef{Cluster: "prod", Service: "web"}
+	day := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		minute string
+		want   bool
+	}{
+		{"07:59", false},
+		{"08:00", true}, // fires
+		{"08:04", true}, // the last minute of the catch-up
+		{"08:05", false},
+		{"20:00", false},
+	} {
+		at, err := time.Parse("15:04", tt.minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		minute := day.Add(time.Duration(at.Hour())*time.Hour + time.Duration(at.Minute())*time.Minute)
+		got := ServicesScheduled(cfg, minute)
+		if tt.want && (len(got) != 1 || got[0] != web) || !tt.want && len(got) != 0 {
+			t.Errorf("ServicesScheduled(%s) = %v, want web: %v", tt.minute, got, tt.want)
+		}
+	}
+}
+
+func TestUnion(t *testing.T) {
+	a, b, c := scaling.ServiceRef{Service: "a"}, scaling.ServiceRef{Service: "b"}, scaling.ServiceRef{Service: "c"}
+	got := union([]scaling.ServiceRef{a, b}, []scaling.ServiceRef{b, c})
+	if len(got) != 3 || got[0] != a || got[1] != b || got[2] != c {
+		t.Errorf("union = %v, want [a b c]", got)
+	}
+}

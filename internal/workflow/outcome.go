@@ -147,6 +147,10 @@ func cause(st State, policies []scaling.Policy) string {
 			b.WriteString("; CloudWatch reports no alarm of the service in ALARM")
 		}
 	}
+	if p := st.Plan; p != nil && p.AlarmName == "" && p.Reason != "" {
+		// Moved by the bounds in force, not by an alarm (Decide).
+		b.WriteString("; " + p.Reason)
+	}
 	if p := st.Plan; p != nil && p.AlarmName != "" {
 		for _, pol := range policies {
 			if pol.AlarmName == p.AlarmName {

@@ -44,16 +44,17 @@ func (h *Handler) Update(ctx context.Context, req workflow.UpdateRequest) (stabi
 	if err != nil {
 		return stability.Watch{}, err
 	}
-	policy, ok := target.Policy(req.Plan.AlarmName)
-	if !ok {
-		return stability.Watch{}, &steps.InvalidInputError{Problem: fmt.Sprintf("alarm %q is not one of %s's", req.Plan.AlarmName, req.Service)}
+	watch, err := watchOf(target, req.Plan.AlarmName)
+	if err != nil {
+		return stability.Watch{}, err
 	}
 	to := req.Plan.To
 	if !req.Plan.Scale || req.Plan.DryRun {
 		return stability.Watch{}, &steps.InvalidInputError{Problem: "the plan does not ask for a change"}
 	}
-	if to < policy.MinCapacity || to > policy.MaxCapacity {
-		return stability.Watch{}, &steps.InvalidInputError{Problem: fmt.Sprintf("desiredCount %d is outside [%d, %d]", to, policy.MinCapacity, policy.MaxCapacity)}
+	// The bounds the deployed configuration and its scheduled actions have in force now.
+	if b := target.BoundsAt(h.now()).Bounds; to != b.Clamp(to) {
+		return stability.Watch{}, &steps.InvalidInputError{Problem: fmt.Sprintf("desiredCount %d is outside %s", to, b)}
 	}
 	_, err = h.ecs.UpdateService(ctx, &ecs.UpdateServiceInput{
 		Cluster:      aws.String(req.Service.Cluster),
@@ -69,7 +70,33 @@ func (h *Handler) Update(ctx context.Context, req workflow.UpdateRequest) (stabi
 		return stability.Watch{}, steps.Classify(err, "update the desired count of "+req.Service.String())
 	}
 	now := h.now().UTC()
-	h.log.Info("desired count updated", "service", req.Service.String(), "alarm", req.Plan.AlarmName, "from", req.Plan.From, "desiredCount", to)
-	deadline := now.Add(time.Duration(policy.StabilizationTimeoutSeconds) * time.Second)
-	return stability.NewWatch(req.Before, to, now, deadline, policy.PollIntervalSeconds), nil
+	h.log.Info("desired count updated", "service", req.Service.String(), "alarm", req.Plan.AlarmName, "from", req.Plan.From, "desiredCount", to,
+		"reason", req.Plan.Reason)
+	deadline := now.Add(time.Duration(watch.StabilizationTimeoutSeconds) * time.Second)
+	return stability.NewWatch(req.Before, to, now, deadline, watch.PollIntervalSeconds), nil
+}
+
+// watching is how long and how often a change is watched.
+type watching struct{ StabilizationTimeoutSeconds, PollIntervalSeconds int }
+
+// watchOf is the deciding alarm's policy's watch; a change the service's bounds made (no
+// alarm) is watched as long as its longest policy would, polled as often as its most
+// frequent, or with the defaults when it has no alarm at all.
+func watchOf(target config.ServiceTarget, alarm string) (watching, error) {
+	if alarm != "" {
+		p, ok := target.Policy(alarm)
+		if !ok {
+			return watching{}, &steps.InvalidInputError{Problem: fmt.Sprintf("alarm %q is not one of %s's", alarm, target.Service)}
+		}
+		return watching{p.StabilizationTimeoutSeconds, p.PollIntervalSeconds}, nil
+	}
+	w := watching{config.DefaultStabilizationTimeoutSeconds, config.DefaultPollIntervalSeconds}
+	for i, p := range target.Policies {
+		if i == 0 {
+			w = watching{p.StabilizationTimeoutSeconds, p.PollIntervalSeconds}
+		}
+		w.StabilizationTimeoutSeconds = max(w.StabilizationTimeoutSeconds, p.StabilizationTimeoutSeconds)
+		w.PollIntervalSeconds = min(w.PollIntervalSeconds, p.PollIntervalSeconds)
+	}
+	return w, nil
 }

@@ -32,7 +32,12 @@ const ecsConfig = `{
     {"cluster": "prod", "service": "ghost", "minCapacity": 1, "maxCapacity": 5,
      "alarms": [{"alarmName": "ghost-high", "direction": "out"}]},
     {"cluster": "nowhere", "service": "web", "minCapacity": 1, "maxCapacity": 5,
-     "alarms": [{"alarmName": "nowhere-high", "direction": "out"}]}
+     "alarms": [{"alarmName": "nowhere-high", "direction": "out"}]},
+    {"cluster": "prod", "service": "batch", "minCapacity": 0, "maxCapacity": 4, "alarms": [
+      {"alarmName": "batch-high", "direction": "out", "stabilizationTimeoutSeconds": 60, "pollIntervalSeconds": 10},
+      {"alarmName": "batch-low", "direction": "in", "stabilizationTimeoutSeconds": 30, "pollIntervalSeconds": 3}],
+     "scheduledActions": [{"scheduledActionName": "mornings", "schedule": "cron(0 9 * * ? *)", "timezone": "UTC",
+       "scalableTargetAction": {"minCapacity": 3, "maxCapacity": 8}}]}
   ]
 }`
 
@@ -58,6 +63,9 @@ func start(t *testing.T) *env {
 		}
 	})
 	if err := emu.CreateService("prod", "web", ecsemu.ServiceSpec{DesiredCount: 2}); err != nil {
+		t.Fatalf("create service: %v", err)
+	}
+	if err := emu.CreateService("prod", "batch", ecsemu.ServiceSpec{DesiredCount: 0}); err != nil {
 		t.Fatalf("create service: %v", err)
 	}
 	client := ecs.New(ecs.Options{
@@ -211,5 +219,37 @@ func TestUpdateErrors(t *testing.T) {
 	var notConfigured *steps.ServiceNotConfiguredError
 	if !errors.As(err, &notConfigured) {
 		t.Errorf("unconfigured service: %T %v, want ServiceNotConfiguredError", err, err)
+	}
+}
+
+// batch's scheduled action fired at 09:00, an hour before the clock: its bounds are
+// [3, 8] rather than the configured [0, 4]. A move the bounds made (no alarm) is checked
+// against them and watched as long as the longest of batch's policies (60 s), polled as
+// often as the most frequent (3 s); an alarm's step may now go past the configured max.
+func TestUpdateWithinScheduledBounds(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	batch := scaling.ServiceRef{Cluster: "prod", Service: "batch"}
+	idle := service.Snapshot{Name: "batch", Status: service.StatusActive}
+	w, err := e.handler.Update(t.Context(), workflow.UpdateRequest{Service: batch, Before: idle,
+		Plan: scaling.Decision{Scale: true, Direction: scaling.Out, From: 0, To: 3, Base: 0}})
+	if err != nil {
+		t.Fatalf("Update into the scheduled bounds: %v", err)
+	}
+	if w.DesiredCount != 3 || !w.Deadline.Equal(now.Add(60*time.Second)) || w.PollSeconds != 3 {
+		t.Errorf("watch = %+v, want desired 3, deadline 60 s on, polls of 3 s", w)
+	}
+	if _, err := e.handler.Update(t.Context(), workflow.UpdateRequest{Service: batch, Before: idle,
+		Plan: scaling.Decision{AlarmName: "batch-high", Scale: true, Direction: scaling.Out, From: 3, To: 6, Base: 3}}); err != nil {
+		t.Fatalf("Update past the configured max, within the scheduled one: %v", err)
+	}
+	_, err = e.handler.Update(t.Context(), workflow.UpdateRequest{Service: batch, Before: idle,
+		Plan: scaling.Decision{AlarmName: "batch-high", Scale: true, Direction: scaling.Out, From: 6, To: 9, Base: 6}})
+	var invalid *steps.InvalidInputError
+	if !errors.As(err, &invalid) {
+		t.Errorf("Update to 9, past the scheduled max of 8: %v, want InvalidInputError", err)
+	}
+	if v, _ := e.emu.Service("prod", "batch"); v.DesiredCount != 6 {
+		t.Errorf("batch desiredCount = %d, want 6", v.DesiredCount)
 	}
 }
