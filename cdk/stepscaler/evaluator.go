@@ -78,7 +78,10 @@ func newEvaluator(scope constructs.Construct, s *settings, sm awsstepfunctions.S
 	})
 	// ListExecutions: services whose step is still running are left for the next minute.
 	f.role.AddToPrincipalPolicy(allow([]string{"states:StartExecution", "states:ListExecutions"}, sm.StateMachineArn()))
-	f.role.AddToPrincipalPolicy(allow([]string{"cloudwatch:DescribeAlarms"}, describeAlarmsResources(scope, s.cfg)...))
+	// A schedule-only configuration has no alarm to describe, and the evaluation asks for none.
+	if alarms := describeAlarmsResources(scope, s.cfg); len(alarms) > 0 {
+		f.role.AddToPrincipalPolicy(allow([]string{"cloudwatch:DescribeAlarms"}, alarms...))
+	}
 
 	// A schedule group of its own, so the execution role can trust exactly it: Scheduler's
 	// confused-deputy guidance scopes aws:SourceArn to a schedule group's ARN, never to a

@@ -213,7 +213,7 @@ func newTaskFunctions(scope constructs.Construct, set *settings, table awsdynamo
 				f.role.AddToPrincipalPolicy(deny)
 			}
 		}
-		if s.describeAlarms {
+		if s.describeAlarms && len(alarms) > 0 { // a schedule-only configuration describes none
 			f.role.AddToPrincipalPolicy(allow([]string{"cloudwatch:DescribeAlarms"}, alarms...))
 		}
 		if s.metricData {

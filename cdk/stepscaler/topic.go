@@ -87,6 +87,18 @@ func newTopic(scope constructs.Construct, cfg *config.Config, key awskms.IKey) a
 		EnforceSSL:  jsii.Bool(true),
 	})
 	alarms := publisherAlarmArns(scope, cfg)
+	if len(alarms) == 0 {
+		// A schedule-only configuration: no alarm may publish, and a condition with no
+		// value would not be a valid policy. Deny every publisher outright.
+		topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:        jsii.String("DenyPublishFromAnyone"),
+			Effect:     awsiam.Effect_DENY,
+			Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
+			Actions:    jsii.Strings("sns:Publish"),
+			Resources:  &[]*string{topic.TopicArn()},
+		}))
+		return topic
+	}
 	topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("AllowPublishFromConfiguredAlarms"),
 		Effect:     awsiam.Effect_ALLOW,

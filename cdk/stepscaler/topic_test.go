@@ -193,3 +193,39 @@ func TestTopicPolicySizeIsChecked(t *testing.T) {
 		}
 	}
 }
+
+// A configuration with scheduled actions and no alarm: no alarm may publish, so the
+// topic denies every publisher outright, and no role is granted DescribeAlarms on an
+// empty list of alarms (which IAM would refuse at synth).
+func TestScheduleOnlyConfiguration(t *testing.T) {
+	synthesized(t)
+	cfg, err := config.Parse("schedule-only.json", []byte(`{"services": [{"cluster": "prod", "service": "batch",
+  "minCapacity": 0, "maxCapacity": 4, "alarms": [],
+  "scheduledActions": [{"scheduledActionName": "nights", "schedule": "cron(0 22 * * ? *)", "timezone": "UTC",
+    "scalableTargetAction": {"minCapacity": 2, "maxCapacity": 4}}]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, tmpl := synthesizeConfig(t, cfg, Operator{})
+	policy := byConstructID(t, tmpl, "AWS::SNS::TopicPolicy", "TopicPolicy")
+	var sids []string
+	for _, st := range policy.props["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+		s := st.(map[string]any)
+		sids = append(sids, render(s["Sid"]))
+		if s["Sid"] == "DenyPublishFromAnyone" && (s["Effect"] != "Deny" || s["Condition"] != nil) {
+			t.Errorf("DenyPublishFromAnyone = %v, want an unconditional Deny", s)
+		}
+	}
+	slices.Sort(sids)
+	if want := []string{"AllowPublishThroughSSLOnly", "DenyPublishFromAnyone"}; !slices.Equal(sids, want) {
+		t.Errorf("topic policy statements = %v, want %v", sids, want)
+	}
+	for _, p := range resources(tmpl, "AWS::IAM::Policy") {
+		for _, st := range p.props["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+			if strings.Contains(render(st.(map[string]any)["Action"]), "cloudwatch:DescribeAlarms") ||
+				slices.Contains(renderAll(st.(map[string]any)["Action"]), "cloudwatch:DescribeAlarms") {
+				t.Errorf("%s grants DescribeAlarms with no alarm configured", p.id)
+			}
+		}
+	}
+}
