@@ -69,6 +69,9 @@ func TestQueueWorkerScalesFromAndToZero(t *testing.T) {
 		t.Fatalf("scale-in to zero %s: %s", down, status)
 	}
 	wantActivity(t, recorded(t, svc, down), activity.StatusSuccessful, 2, 0, "")
+	for _, a := range activities(t, svc) {
+		t.Logf("%s %s %d → %d: %s", a.ActivityID, a.StatusCode, a.FromCount, a.ToCount, a.Cause)
+	}
 	if v, _ := st.ECS.Service("test", svc); v.DesiredCount != 0 || v.RunningCount != 0 {
 		t.Errorf("after the queue drained: desired %d, running %d; want 0 and 0", v.DesiredCount, v.RunningCount)
 	}
