@@ -32,10 +32,11 @@ test: check
 
 ## backtest: replay the shipped traces (tables, JSON, PNG and SVG charts in $(BACKTEST_OUT))
 backtest:
-	$(SIMULATE) --trace traces/worldcup98-1998-06-10_16.csv --out $(BACKTEST_OUT)/worldcup98 > /dev/null
-	$(SIMULATE) --trace traces/worldcup98-1998-06-10_16.csv --sweep threshold=50,60,70,80,90 --out $(BACKTEST_OUT)/worldcup98 > /dev/null
-	$(SIMULATE) --trace traces/nasa-http-1995-07-01_14-5min.csv --demand-scale 300 --out $(BACKTEST_OUT)/nasa > /dev/null
-	@cat $(BACKTEST_OUT)/*/table.txt
+	rm -rf $(BACKTEST_OUT)/worldcup98 $(BACKTEST_OUT)/nasa $(BACKTEST_OUT)/summary.md
+	$(SIMULATE) --trace traces/worldcup98-1998-06-10_16.csv --name "World Cup 98, 10-16 June 1998" --demand-scales 0.5,1,2 --sweep threshold=40,50,60,70,80,90 --sensitivity --out $(BACKTEST_OUT)/worldcup98
+	$(SIMULATE) --trace traces/nasa-http-1995-07-01_14-5min.csv --name "NASA-HTTP, 1-14 July 1995, demand x300" --demand-scale 300 --demand-scales 0.5,1,2 --sweep threshold=40,50,60,70,80,90 --sensitivity --out $(BACKTEST_OUT)/nasa
+	go run ./cmd/stepscaler simulate --summary $(BACKTEST_OUT)
+	@cat $(BACKTEST_OUT)/summary.md
 
 check: node_modules/.installed bin/aws-lambda-rie
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*')); \

@@ -2,242 +2,299 @@ package main
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/stepscaler/stepscaler/internal/chart"
 	"github.com/stepscaler/stepscaler/internal/config"
+	"github.com/stepscaler/stepscaler/internal/presets"
 	"github.com/stepscaler/stepscaler/internal/simulate"
+	backtest "github.com/stepscaler/stepscaler/internal/simulate/report"
 )
 
-// simulateCmd replays a metric history through a service's policy and the other
-// autoscalers, and reports how each kept capacity with demand.
+// simulateCmd replays a metric history through a service's policy, the presets and the
+// other autoscalers, and reports how each kept capacity with demand.
 func simulateCmd(args []string) error {
 	fs := newFlags("simulate")
-	cfgPath := fs.String("config", "config/stepscaler.json", "scaling config")
-	svcName := fs.String("service", "", "the service to replay, cluster/service or service (default: the config's first)")
-	tracePath := fs.String("trace", "", "request history: CSV of timestamp,requests, or the JSON of aws cloudwatch get-metric-data (FILE#id picks a result)")
-	capacity := fs.Float64("task-capacity", 0, "requests per second one task serves (required)")
-	startup := fs.Duration("startup-delay", time.Minute, "time from desiredCount raised to a new task serving")
-	target := fs.Float64("target-value", 0, "target for target tracking and the HPA, in requests per second per task (default 70% of --task-capacity)")
-	scale := fs.Float64("demand-scale", 1, "multiply the history's demand by this (replay a small service's shape at another size)")
-	missing := fs.String("treat-missing-data", "missing", "how the alarms treat gaps in the history: missing, notBreaching, breaching or ignore")
-	sweep := fs.String("sweep", "", "sweep one Stepscaler parameter, e.g. cooldownSeconds=60,120,300 (one of "+strings.Join(simulate.SweepParams, ", ")+")")
-	out := fs.String("out", "", "directory to write results.json, table.txt and the charts (PNG and SVG) into")
-	output := fs.String("output", "text", "what to print: text or json")
+	o := simulateFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *tracePath == "" || *capacity <= 0 {
-		fs.Usage()
-		return fmt.Errorf("--trace and a positive --task-capacity are required")
+	if *o.summary != "" {
+		return backtest.Summarize(*o.summary)
 	}
-	cfg, err := config.Load(*cfgPath)
+	opts, err := o.options(fs)
 	if err != nil {
 		return err
 	}
-	name := *svcName
+	p := newProgress()
+	opts.Progress = func(s string) { p.step("%s", s) }
+	if *o.output == "json" {
+		return printJSON(opts)
+	}
+	if opts.Dir == "" {
+		opts.Text = os.Stdout
+	}
+	p.step("replaying %s (%d points, %s buckets) at demand ×%s", *o.trace, len(opts.Trace.Points), opts.Trace.Step, joinFloats(opts.Scales))
+	if err := backtest.Write(opts); err != nil {
+		return err
+	}
+	if opts.Dir != "" {
+		p.step("wrote %s", opts.Dir)
+	}
+	return nil
+}
+
+// simulateOptions are the simulate command's flags.
+type simulateOptions struct {
+	cfg, service, trace, name, summary, output, out *string
+	capacity, target, scale                         *float64
+	startup, peak                                   *time.Duration
+	scales, missing, presetNames                    *string
+	sweep, sweepTargets, presetTargets              *string
+	sensitivity                                     *bool
+	workers                                         *int
+	knobs                                           map[string]*string
+}
+
+func simulateFlags(fs *flag.FlagSet) simulateOptions {
+	o := simulateOptions{
+		cfg:           fs.String("config", "config/stepscaler.json", "scaling config"),
+		service:       fs.String("service", "", "the service to replay, cluster/service or service (default: the config's first)"),
+		trace:         fs.String("trace", "", "request history: CSV of timestamp,requests, or the JSON of aws cloudwatch get-metric-data (FILE#id picks a result)"),
+		name:          fs.String("name", "", "what the history is, for titles (default: its file name)"),
+		capacity:      fs.Float64("task-capacity", 0, "requests per second one task serves (required)"),
+		startup:       fs.Duration("startup-delay", time.Minute, "time from desiredCount raised to a new task serving"),
+		target:        fs.Float64("target-value", 0, "target tracking's and the HPA's target, in requests per second per task (default 70% of --task-capacity)"),
+		scale:         fs.Float64("demand-scale", 1, "multiply the history's demand by this (replay a small service's shape at another size)"),
+		scales:        fs.String("demand-scales", "1", "the demand scales to report, relative to --demand-scale, e.g. 0.5,1,2 (within and beyond the bounds)"),
+		missing:       fs.String("treat-missing-data", "missing", "how the alarms treat gaps in the history: missing, notBreaching, breaching or ignore"),
+		presetNames:   fs.String("presets", strings.Join(presets.Names(), ","), "the policy presets to compare, comma-separated, or none"),
+		sweep:         fs.String("sweep", "", "draw every autoscaler's trade-off curve at each scale: the configured policy's PARAM=V1,V2,... (one of "+strings.Join(simulate.SweepParams, ", ")+"; threshold also sweeps AAS step scaling and the seed), the presets' and anchors' targets; flags Stepscaler's dominated points and checks the goal"),
+		sweepTargets:  fs.String("sweep-targets", "40:90:5", "target tracking's and the HPA's targets for --sweep, in % of --task-capacity: a list or lo:hi:step"),
+		presetTargets: fs.String("preset-targets", "40:95:1", "the presets' targets for --sweep, in % of --task-capacity: a list or lo:hi:step"),
+		sensitivity:   fs.Bool("sensitivity", false, "show how the results and rankings move with each modelling choice"),
+		peak:          fs.Duration("peak-window", 6*time.Hour, "the span the capacity chart shows around the peak of the need"),
+		workers:       fs.Int("workers", 0, "runs in parallel (default one per CPU)"),
+		out:           fs.String("out", "", "directory to write the tables, JSON and charts (PNG and SVG) into"),
+		output:        fs.String("output", "text", "what to print: text, or json (the line-up's measures)"),
+		summary:       fs.String("summary", "", "write DIR/summary.md from the backtests under DIR (each written with --sweep --out DIR/<trace>) and exit"),
+		knobs:         map[string]*string{},
+	}
+	for _, k := range simulate.Knobs() {
+		o.knobs[k.Name] = fs.String(k.Name, k.Default, fmt.Sprintf("modelling choice: %s (one of %s)", k.Source, strings.Join(k.Values, ", ")))
+	}
+	return o
+}
+
+// options checks the flags and turns them into the backtest's options.
+func (o simulateOptions) options(fs *flag.FlagSet) (backtest.Options, error) {
+	if *o.trace == "" || !(*o.capacity > 0) {
+		fs.Usage()
+		return backtest.Options{}, fmt.Errorf("--trace and a positive --task-capacity are required")
+	}
+	if !(*o.scale > 0) {
+		return backtest.Options{}, fmt.Errorf("--demand-scale must be positive, got %g", *o.scale)
+	}
+	cfg, err := config.Load(*o.cfg)
+	if err != nil {
+		return backtest.Options{}, err
+	}
+	name := *o.service
 	if name == "" {
 		name = cfg.Services[0].Cluster + "/" + cfg.Services[0].Service
 	}
 	st, err := simulate.StepscalerFromConfig(cfg, name, nil)
 	if err != nil {
-		return err
+		return backtest.Options{}, err
 	}
-	tr, err := simulate.LoadTrace(*tracePath)
+	tr, err := simulate.LoadTrace(*o.trace)
 	if err != nil {
-		return err
-	}
-	if *scale <= 0 {
-		return fmt.Errorf("--demand-scale must be positive, got %g", *scale)
+		return backtest.Options{}, err
 	}
 	for i := range tr.Points {
-		tr.Points[i].Value *= *scale
+		tr.Points[i].Value *= *o.scale
+	}
+	ps, err := presetList(*o.presetNames)
+	if err != nil {
+		return backtest.Options{}, err
+	}
+	scales, err := parseFloats("--demand-scales", *o.scales)
+	if err != nil {
+		return backtest.Options{}, err
 	}
 	lo, hi := st.Bounds()
-	setup := simulate.Setup{TaskCapacity: *capacity, StartupDelay: *startup, InitialTasks: lo, Min: lo, Max: hi, TreatMissingData: *missing}
-	if *target == 0 {
-		*target = 0.7 * *capacity
+	setup := simulate.Setup{TaskCapacity: *o.capacity, StartupDelay: *o.startup, InitialTasks: lo, Min: lo, Max: hi, TreatMissingData: *o.missing}
+	models := simulate.DefaultModels()
+	var knobs []simulate.Knob
+	for _, k := range simulate.Knobs() {
+		if err := k.Apply(&setup, &models, *o.knobs[k.Name]); err != nil {
+			return backtest.Options{}, fmt.Errorf("--%w", err)
+		}
+		// The sensitivity varies each knob around the values the run was given.
+		k.Default = *o.knobs[k.Name]
+		knobs = append(knobs, k)
 	}
-	p := newProgress()
-	if *sweep != "" {
-		return runSweep(p, tr, setup, st, *sweep, *out, *output)
+	anchor := 0.7
+	if *o.target != 0 {
+		anchor = *o.target / *o.capacity
 	}
-	p.step("replaying %s (%d points, %s buckets) through %s and 5 other autoscalers", tr.Name, len(tr.Points), tr.Step, name)
-	results, err := simulate.Compare(tr, setup, simulate.All(st, *target))
+	grid, sweeping, err := o.grid()
 	if err != nil {
-		return err
+		return backtest.Options{}, err
 	}
-	if *out != "" {
-		if err := writeBacktest(*out, tr, setup, name, results); err != nil {
-			return err
-		}
-		p.step("wrote %s", *out)
-	}
-	if *output == "json" {
-		return writeJSON(os.Stdout, results)
-	}
-	fmt.Printf("%s, %s, task capacity %g req/s, start-up %s, %d–%d tasks\n\n", tr.Name, name, *capacity, *startup, lo, hi)
-	return simulate.FormatTable(os.Stdout, results)
-}
-
-// writeBacktest writes the table, the results and the capacity charts: the whole history
-// and the day around its peak.
-func writeBacktest(dir string, tr simulate.Trace, setup simulate.Setup, name string, results []simulate.Result) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	var table strings.Builder
-	fmt.Fprintf(&table, "%s, %s, task capacity %g req/s, start-up %s, %d–%d tasks\n\n", tr.Name, name, setup.TaskCapacity, setup.StartupDelay, setup.Min, setup.Max)
-	if err := simulate.FormatTable(&table, results); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "table.txt"), []byte(table.String()), 0o644); err != nil {
-		return err
-	}
-	if err := writeFile(filepath.Join(dir, "results.json"), func(w io.Writer) error { return writeJSON(w, measuresOnly(results)) }); err != nil {
-		return err
-	}
-	peak := peakTime(results[0])
-	for _, view := range []struct {
-		file     string
-		from, to time.Time
-		title    string
-	}{
-		{"capacity", time.Time{}, time.Time{}, fmt.Sprintf("%s: tasks serving, by autoscaler", tr.Name)},
-		{"capacity-peak", peak.Add(-12 * time.Hour), peak.Add(12 * time.Hour), fmt.Sprintf("%s: the day around the peak", tr.Name)},
-	} {
-		area, lines := series(results, view.from, view.to)
-		for _, format := range []string{"png", "svg"} {
-			path := filepath.Join(dir, view.file+"."+format)
-			err := writeFile(path, func(w io.Writer) error {
-				return chart.Lines(w, format, chart.Options{Title: view.title, YLabel: "tasks", Area: &area, Step: true}, lines)
-			})
-			if err != nil {
-				return err
-			}
+	title := *o.name
+	if title == "" {
+		title = strings.TrimSuffix(filepath.Base(*o.trace), filepath.Ext(*o.trace))
+		if *o.scale != 1 {
+			title += fmt.Sprintf(" (demand ×%g)", *o.scale)
 		}
 	}
-	return nil
+	return backtest.Options{
+		Trace: tr, Name: title, Stepscaler: st, Presets: ps, Setup: setup, Models: models,
+		AnchorTarget: anchor, Scales: scales, Frontier: sweeping, Grid: grid,
+		Sensitivity: *o.sensitivity, Knobs: knobs, PeakWindow: *o.peak, Dir: *o.out, Workers: *o.workers,
+	}, nil
 }
 
-// series turns results into chart lines (tasks serving) over the tasks needed, within
-// [from, to) when given.
-func series(results []simulate.Result, from, to time.Time) (chart.Series, []chart.Series) {
-	in := func(t time.Time) bool { return (from.IsZero() || !t.Before(from)) && (to.IsZero() || t.Before(to)) }
-	area := chart.Series{Name: "tasks needed"}
-	for _, s := range results[0].Samples {
-		if in(s.At) {
-			v := float64(s.Needed)
-			if s.Missing {
-				v = math.NaN()
-			}
-			area.Times, area.Values = append(area.Times, s.At), append(area.Values, v)
-		}
+// grid reads --sweep, --sweep-targets and --preset-targets.
+func (o simulateOptions) grid() (simulate.Grid, bool, error) {
+	g := simulate.DefaultGrid()
+	if *o.sweep == "" {
+		return g, false, nil
 	}
-	var lines []chart.Series
-	for _, r := range results {
-		l := chart.Series{Name: r.Autoscaler}
-		for _, s := range r.Samples {
-			if in(s.At) {
-				l.Times, l.Values = append(l.Times, s.At), append(l.Values, float64(s.Running))
-			}
-		}
-		lines = append(lines, l)
-	}
-	return area, lines
-}
-
-func peakTime(r simulate.Result) time.Time {
-	var at time.Time
-	best := -1
-	for _, s := range r.Samples {
-		if s.Needed > best {
-			best, at = s.Needed, s.At
-		}
-	}
-	return at
-}
-
-// measuresOnly drops the samples from the JSON: the charts show them.
-func measuresOnly(results []simulate.Result) []map[string]any {
-	var out []map[string]any
-	for _, r := range results {
-		out = append(out, map[string]any{"autoscaler": r.Autoscaler, "measures": r.Measures, "notes": r.Notes})
-	}
-	return out
-}
-
-func runSweep(p *progress, tr simulate.Trace, setup simulate.Setup, st *simulate.Stepscaler, spec, dir, output string) error {
-	param, list, ok := strings.Cut(spec, "=")
+	param, list, ok := strings.Cut(*o.sweep, "=")
 	if !ok {
-		return fmt.Errorf("--sweep wants PARAM=V1,V2,..., got %q", spec)
+		return g, false, fmt.Errorf("--sweep wants PARAM=V1,V2,..., got %q", *o.sweep)
 	}
+	values, err := parseRange("--sweep", list, 1)
+	if err != nil {
+		return g, false, err
+	}
+	g.ConfigParam, g.ConfigValues = param, values
+	if param == "threshold" {
+		g.Thresholds = values
+	}
+	if g.AnchorTargets, err = parseRange("--sweep-targets", *o.sweepTargets, 100); err != nil {
+		return g, false, err
+	}
+	if g.PresetTargets, err = parseRange("--preset-targets", *o.presetTargets, 100); err != nil {
+		return g, false, err
+	}
+	return g, true, nil
+}
+
+func presetList(names string) ([]presets.Preset, error) {
+	if names == "none" || names == "" {
+		return nil, nil
+	}
+	var ps []presets.Preset
+	for _, n := range strings.Split(names, ",") {
+		p, ok := presets.Lookup(strings.TrimSpace(n))
+		if !ok {
+			return nil, fmt.Errorf("--presets: no preset %q (have %s)", n, strings.Join(presets.Names(), ", "))
+		}
+		ps = append(ps, p)
+	}
+	return ps, nil
+}
+
+// parseRange reads "a,b,c" or "lo:hi:step" and divides every value by unit (100 turns
+// percentages into fractions).
+func parseRange(flagName, s string, unit float64) ([]float64, error) {
+	if lo, rest, ok := strings.Cut(s, ":"); ok {
+		hi, step, ok := strings.Cut(rest, ":")
+		if !ok {
+			return nil, fmt.Errorf("%s: want lo:hi:step, got %q", flagName, s)
+		}
+		var v [3]float64
+		for i, part := range []string{lo, hi, step} {
+			f, err := strconv.ParseFloat(strings.TrimSpace(part), 64)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %q: %w", flagName, part, err)
+			}
+			v[i] = f
+		}
+		if !(v[2] > 0) || v[1] < v[0] || (v[1]-v[0])/v[2] > 10000 {
+			return nil, fmt.Errorf("%s: %q is not a range of at most 10,000 steps", flagName, s)
+		}
+		var out []float64
+		for i := 0; ; i++ {
+			x := v[0] + float64(i)*v[2]
+			if x > v[1]+v[2]*1e-9 {
+				break
+			}
+			// Rounded, so 40:95:1 gives 0.57 and not 0.5700000000000001.
+			out = append(out, roundDecimal(x/unit))
+		}
+		return out, nil
+	}
+	values, err := parseFloats(flagName, s)
+	for i := range values {
+		values[i] = roundDecimal(values[i] / unit)
+	}
+	return values, err
+}
+
+// roundDecimal is v rounded to 9 decimals, as the nearest float to that decimal: 0.57,
+// not 0.5700000000000001.
+func roundDecimal(v float64) float64 {
+	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'f', 9, 64), 64)
+	return r
+}
+
+func parseFloats(flagName, s string) ([]float64, error) {
 	var values []float64
-	for _, s := range strings.Split(list, ",") {
-		v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	for _, part := range strings.Split(s, ",") {
+		v, err := strconv.ParseFloat(strings.TrimSpace(part), 64)
 		if err != nil {
-			return fmt.Errorf("--sweep value %q: %w", s, err)
+			return nil, fmt.Errorf("%s value %q: %w", flagName, part, err)
 		}
 		values = append(values, v)
 	}
-	p.step("sweeping %s over %v on %s", param, values, tr.Name)
-	points, err := simulate.Sweep(tr, setup, st, param, values)
-	if err != nil {
-		return err
-	}
-	if dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-		var curve []chart.Point
-		for _, pt := range points {
-			curve = append(curve, chart.Point{X: pt.Measures.OverTaskMinutes, Y: pt.Measures.UnderTaskMinutes, Label: strconv.FormatFloat(pt.Value, 'g', -1, 64)})
-		}
-		for _, format := range []string{"png", "svg"} {
-			err := writeFile(filepath.Join(dir, "sweep-"+param+"."+format), func(w io.Writer) error {
-				return chart.Tradeoff(w, format, chart.ScatterOptions{
-					Title:  fmt.Sprintf("%s: under- vs over-provisioning as %s varies", tr.Name, param),
-					XLabel: "over-provisioned task-minutes", YLabel: "under-provisioned task-minutes",
-				}, map[string][]chart.Point{"stepscaler, " + param: curve})
-			})
-			if err != nil {
-				return err
-			}
-		}
-		if err := writeFile(filepath.Join(dir, "sweep-"+param+".json"), func(w io.Writer) error { return writeJSON(w, points) }); err != nil {
-			return err
-		}
-	}
-	if output == "json" {
-		return writeJSON(os.Stdout, points)
-	}
-	fmt.Printf("%-14s %14s %14s %14s %8s\n", param, "under task-min", "over task-min", "violation min", "actions")
-	sort.SliceStable(points, func(i, j int) bool { return points[i].Value < points[j].Value })
-	for _, pt := range points {
-		m := pt.Measures
-		fmt.Printf("%-14g %14.1f %14.1f %14.1f %8d\n", pt.Value, m.UnderTaskMinutes, m.OverTaskMinutes, m.ViolationMinutes, m.ScalingActions)
-	}
-	return nil
+	return values, nil
 }
 
-func writeFile(path string, write func(io.Writer) error) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
+func joinFloats(vs []float64) string {
+	parts := make([]string, len(vs))
+	for i, v := range vs {
+		parts[i] = strconv.FormatFloat(v, 'g', -1, 64)
 	}
-	if err := write(f); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
+	return strings.Join(parts, ", ")
+}
+
+// printJSON prints the line-up's measures at each scale, without samples.
+func printJSON(o backtest.Options) error {
+	type scaled struct {
+		Scale   float64           `json:"scale"`
+		Results []simulate.Result `json:"results"`
 	}
-	return f.Close()
+	var out []scaled
+	for _, s := range o.Scales {
+		line, err := simulate.Lineup(o.Stepscaler, o.Presets, o.Setup, o.Models, o.AnchorTarget)
+		if err != nil {
+			return err
+		}
+		tr := o.Trace
+		tr.Points = append([]simulate.Point(nil), o.Trace.Points...)
+		for i := range tr.Points {
+			tr.Points[i].Value *= s
+		}
+		rs, err := simulate.Compare(tr, o.Setup, line)
+		if err != nil {
+			return err
+		}
+		for i := range rs {
+			rs[i].Samples = nil
+		}
+		out = append(out, scaled{s, rs})
+	}
+	return writeJSON(os.Stdout, out)
 }
 
 func writeJSON(w io.Writer, v any) error {

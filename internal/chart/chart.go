@@ -177,34 +177,13 @@ func legendName(name, def string) string {
 //
 // The legend goes in a column right of the plot, so it never hides data.
 func render(w io.Writer, format string, width, height int, p *plot.Plot, leg plot.Legend) error {
-	var (
-		c  vg.CanvasWriterTo
-		wt = px(float64(width))
-		ht = px(float64(height))
-	)
-	switch format {
-	case FormatPNG:
-		img := image.NewRGBA(image.Rect(0, 0, width, height))
-		c = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseImage(img), vgimg.UseDPI(dpi))}
-	case FormatSVG:
-		c = vgsvg.NewWith(vgsvg.UseWH(wt, ht))
-	default:
-		return checkFormat(format)
+	c, dc, err := newCanvas(format, width, height)
+	if err != nil {
+		return err
 	}
-
-	dc := draw.New(c)
-	dc.SetColor(backgroundColor)
-	dc.Fill(dc.Rectangle.Path())
-	dc = draw.Crop(dc, margin, -margin, margin, -margin)
 
 	// Title, centred over the whole chart.
-	p.Title.Text = legendName(p.Title.Text, "")
-	if p.Title.Text != "" {
-		sty := p.Title.TextStyle
-		dc.FillText(sty, vg.Point{X: dc.Center().X, Y: dc.Max.Y}, p.Title.Text)
-		dc.Max.Y -= sty.Rectangle(p.Title.Text).Size().Y + p.Title.Padding
-		p.Title.Text = ""
-	}
+	dc = drawTitle(dc, p)
 
 	// The legend column is as wide as its widest entry, but never more
 	// than a third of the chart.
@@ -218,7 +197,43 @@ func render(w io.Writer, format string, width, height int, p *plot.Plot, leg plo
 	legC.Min.X = plotC.Max.X + legendGap
 	legC.Max.Y = data.Max.Y
 	leg.Draw(legC)
+	return finish(w, format, c)
+}
 
+// newCanvas returns a canvas of width×height pixels in format, filled with the
+// background, and the drawing area within its margin.
+func newCanvas(format string, width, height int) (vg.CanvasWriterTo, draw.Canvas, error) {
+	var c vg.CanvasWriterTo
+	switch format {
+	case FormatPNG:
+		img := image.NewRGBA(image.Rect(0, 0, width, height))
+		c = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseImage(img), vgimg.UseDPI(dpi))}
+	case FormatSVG:
+		c = vgsvg.NewWith(vgsvg.UseWH(px(float64(width)), px(float64(height))))
+	default:
+		return nil, draw.Canvas{}, checkFormat(format)
+	}
+	dc := draw.New(c)
+	dc.SetColor(backgroundColor)
+	dc.Fill(dc.Rectangle.Path())
+	return c, draw.Crop(dc, margin, -margin, margin, -margin), nil
+}
+
+// drawTitle draws p's title centred at the top of dc, and returns the canvas below it.
+// The plot's own title is cleared, so that drawing p does not repeat it.
+func drawTitle(dc draw.Canvas, p *plot.Plot) draw.Canvas {
+	p.Title.Text = legendName(p.Title.Text, "")
+	if p.Title.Text != "" {
+		sty := p.Title.TextStyle
+		dc.FillText(sty, vg.Point{X: dc.Center().X, Y: dc.Max.Y}, p.Title.Text)
+		dc.Max.Y -= sty.Rectangle(p.Title.Text).Size().Y + p.Title.Padding
+		p.Title.Text = ""
+	}
+	return dc
+}
+
+// finish writes the canvas to w as format.
+func finish(w io.Writer, format string, c vg.CanvasWriterTo) error {
 	if format == FormatSVG {
 		// Name fallbacks for viewers without the Liberation fonts; Arial
 		// has the same metrics, so the layout holds.

@@ -37,7 +37,7 @@ var (
 
 // palette is the Okabe–Ito colour-blind-safe palette, reordered so that the
 // colours that read best on white come first; its yellow, which is hard to
-// see on white, is left out.
+// see on white, is left out, and a grey added last.
 var palette = []color.Color{
 	color.RGBA{R: 0x00, G: 0x72, B: 0xB2, A: 0xFF}, // blue
 	color.RGBA{R: 0xD5, G: 0x5E, B: 0x00, A: 0xFF}, // vermillion
@@ -46,6 +46,7 @@ var palette = []color.Color{
 	color.RGBA{R: 0xE6, G: 0x9F, B: 0x00, A: 0xFF}, // orange
 	color.RGBA{R: 0x56, G: 0xB4, B: 0xE9, A: 0xFF}, // sky blue
 	color.RGBA{R: 0x00, G: 0x00, B: 0x00, A: 0xFF}, // black
+	color.RGBA{R: 0x99, G: 0x99, B: 0x99, A: 0xFF}, // grey, for an eighth line
 }
 
 // dashes are the dash patterns, in pixels, that tell lines apart even where
@@ -72,9 +73,9 @@ var glyphs = []draw.GlyphDrawer{
 	draw.PlusGlyph{},
 }
 
-// lineStyle is the style of the i'th line. With 7 colours and 7 dash
-// patterns, the first 7 lines differ in both; lines 8 to 49 still differ
-// in their combination.
+// lineStyle is the style of the i'th line. With 8 colours and 7 dash
+// patterns, the first 8 lines differ in colour and the first 7 in dash too;
+// lines up to the 56th still differ in their combination.
 func lineStyle(i int) draw.LineStyle {
 	c := palette[i%len(palette)]
 	d := dashes[(i+i/len(palette))%len(dashes)]

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Alarm states as CloudWatch spells them.
@@ -26,6 +27,10 @@ type AlarmReading struct {
 	Metric *MetricValue `json:"metric"`
 	// MetricNote says why Metric is nil, when the policy needed it.
 	MetricNote string `json:"metricNote,omitempty"`
+	// StateSince is when the alarm entered its state (DescribeAlarms'
+	// StateUpdatedTimestamp, which moves only when the state does); nil when unknown. A
+	// scale-in stabilization window reads it.
+	StateSince *time.Time `json:"stateSince,omitempty"`
 }
 
 // Decide is the decision for a service across all of its alarms, as Application Auto
@@ -40,6 +45,8 @@ type AlarmReading struct {
 //
 // Each alarm's own policy is planned with Plan. When none of them scales, the decision
 // carries every alarm's not-scaled reasons, so the record says why each held back.
+// Either way it carries the highest recommendation of the TargetRatio policies planned,
+// as the HPA takes the highest across its metrics, for the state item to keep.
 func Decide(policies []Policy, alarms []AlarmReading, o Observation) Decision {
 	from := o.Service.DesiredCount
 	none := Decision{From: from, To: from, Base: from}
@@ -83,10 +90,14 @@ func Decide(policies []Policy, alarms []AlarmReading, o Observation) Decision {
 
 	var best *Decision
 	var reasons []NotScaledReason
+	var rec *Recommendation
 	for _, p := range chosen {
 		po := o
-		po.Metric = reading[p.AlarmName].Metric
+		po.Metric, po.AlarmSince = reading[p.AlarmName].Metric, reading[p.AlarmName].StateSince
 		d := Plan(p, po)
+		if r := d.Recommendation; r != nil && (rec == nil || r.Tasks > rec.Tasks) {
+			rec = r
+		}
 		if !d.Scale {
 			for _, r := range d.NotScaledReasons {
 				if r.Code == NoMetricValue && reading[p.AlarmName].MetricNote != "" {
@@ -102,15 +113,17 @@ func Decide(policies []Policy, alarms []AlarmReading, o Observation) Decision {
 		}
 	}
 	if best != nil {
+		best.Recommendation = rec
 		return *best
 	}
 	// Nothing scales: the first policy's decision carries the direction and base, and the
 	// reasons of every alarm follow in the order the configuration lists them.
 	po := o
-	po.Metric = reading[chosen[0].AlarmName].Metric
+	po.Metric, po.AlarmSince = reading[chosen[0].AlarmName].Metric, reading[chosen[0].AlarmName].StateSince
 	d := Plan(chosen[0], po)
 	d.NotScaledReasons = append(reasons, held...)
 	d.Description = "Not scaled: " + joinMessages(d.NotScaledReasons) + "."
+	d.Recommendation = rec
 	return d
 }
 

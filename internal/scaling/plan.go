@@ -16,6 +16,9 @@ type Observation struct {
 	// Metric is the alarm's current breach data: its metric's value now and the alarm's
 	// threshold; nil when unknown. Decide sets it per alarm.
 	Metric *MetricValue
+	// AlarmSince is when the alarm entered ALARM (AlarmReading.StateSince); nil when
+	// unknown. Decide sets it per alarm.
+	AlarmSince *time.Time
 	// NotScalable, when not empty, says why ECS does not size the service by its desired
 	// count (a DAEMON service); the caller judges it from the service (stability.Scalable).
 	NotScalable string
@@ -26,6 +29,9 @@ type Observation struct {
 type MetricValue struct {
 	Value     float64 `json:"value"`
 	Threshold float64 `json:"threshold"`
+	// SlopePerSecond is the metric's trend over the alarm's evaluation periods, in its
+	// units per second (Slope); 0 when unknown. Only ScaleOutLeadSeconds reads it.
+	SlopePerSecond float64 `json:"slopePerSecond,omitempty"`
 }
 
 // History is what the service's state item remembers of past scalings, for cooldowns,
@@ -39,6 +45,9 @@ type History struct {
 	LastScaleOutFrom *int `json:"lastScaleOutFrom,omitempty"`
 	SuspendedOut     bool `json:"suspendedOut,omitempty"`
 	SuspendedIn      bool `json:"suspendedIn,omitempty"`
+	// Recommendations are the service's recent TargetRatio recommendations, kept by the
+	// record step (KeepRecommendations) for ScaleInStabilizationWindowSeconds.
+	Recommendations []Recommendation `json:"recommendations,omitempty"`
 }
 
 // Decision is the outcome of planning: either a new desiredCount, or the reasons why not.
@@ -68,6 +77,11 @@ type Decision struct {
 	// Reason is one sentence of why, e.g. "breach 25.0 above threshold falls in step
 	// [20, +inf): +3 tasks".
 	Reason string `json:"reason,omitempty"`
+	// Recommendation is the capacity a TargetRatio policy's rule asked for now, whether or
+	// not the service scales; the record step keeps it in the state item
+	// (KeepRecommendations) for the scale-in stabilization window. nil for other policies
+	// and without a metric value. With several policies, the highest.
+	Recommendation *Recommendation `json:"recommendation,omitempty"`
 }
 
 // Plan decides what one alarm's policy asks of the service right now. It is a pure
@@ -123,16 +137,23 @@ func Plan(p Policy, o Observation) Decision {
 	// part of the current capacity. Therefore, only 1 is added" ("Step scaling policies for
 	// Application Auto Scaling", Cooldown period). So during the cooldown a relative step
 	// is counted from the capacity before the last scale-out, and only what exceeds the
-	// current desiredCount is added. Absolute types (ExactCapacity, TargetRatio) already
-	// name a capacity, so the same rule is simply "scale out only to more than now".
+	// current desiredCount is added. ExactCapacity names a capacity, so the same rule is
+	// simply "scale out only to more than now". TargetRatio sizes from a capacity too, the
+	// one its metric was measured on: during the cooldown the alarm's datapoints still
+	// largely come from before the last scale-out's tasks served, so it is counted from
+	// the capacity before it as well; counting the new tasks against a metric they have
+	// not yet lowered would add the same capacity twice.
 	carried := false
-	if p.Direction == Out && cooling && p.AdjustmentType.relative() && h.LastScaleOutFrom != nil {
+	if p.Direction == Out && cooling && (p.AdjustmentType.relative() || p.AdjustmentType == TargetRatio) && h.LastScaleOutFrom != nil {
 		base, carried = *h.LastScaleOutFrom, true
 		baseNote = fmt.Sprintf("counted from %d, the capacity before the last scale-out, as the scale-out cooldown is in effect", base)
 	}
 
-	pr, blocked := propose(p, base, from, o.Metric)
+	pr, blocked := propose(p, base, from, o, h)
 	d.Base, d.Step, d.Reason = pr.base, pr.step, pr.reason
+	if pr.recommended != nil {
+		d.Recommendation = &Recommendation{At: o.Now, Tasks: *pr.recommended}
+	}
 	if pr.base == base && baseNote != "" && d.Reason != "" {
 		d.Reason += " (" + baseNote + ")"
 	}
@@ -176,6 +197,9 @@ func Plan(p Policy, o Observation) Decision {
 				Message: fmt.Sprintf("%s, and the last scale-out already covers this step (it asks for %d)", cooldown, to)})
 		}
 	}
+	if !moves && pr.stabilized != "" {
+		return d.notScaled(NotScaledReason{Code: ScaleInStabilized, Message: pr.stabilized})
+	}
 	if !moves {
 		return d.notScaled(capacity(AlreadyAtDesiredCapacity,
 			fmt.Sprintf("the policy asks for %s, which is no scale-%s from desired count %d", tasks(to), p.Direction, from)))
@@ -213,15 +237,19 @@ type proposal struct {
 	base   int
 	step   *StepAdjustment
 	reason string
+	// recommended is a TargetRatio policy's recommendation, to be recorded; stabilized
+	// says why the scale-in stabilization window raised target above it.
+	recommended *int
+	stabilized  string
 }
 
 // propose computes the capacity the policy asks for from base. It returns a not-scaled
 // reason when there is nothing to compute from or the policy asks for nothing.
-func propose(p Policy, base, from int, m *MetricValue) (proposal, *NotScaledReason) {
-	t := p.AdjustmentType.orDefault()
+func propose(p Policy, base, from int, o Observation, h History) (proposal, *NotScaledReason) {
+	t, m := p.AdjustmentType.orDefault(), o.Metric
 	switch {
 	case t == TargetRatio:
-		return proportional(p, base, from, m)
+		return proportional(p, base, from, o, h)
 	case len(p.StepAdjustments) > 0:
 		if m == nil || !finite(m.Value) || !finite(m.Threshold) {
 			return proposal{base: base}, &NotScaledReason{Code: NoMetricValue,
@@ -308,7 +336,24 @@ func percentChange(capacity, pct int) int {
 // documentation). The current capacity is capacityBase's, as the HPA sizes from the pods
 // its metric came from; the result is an absolute capacity, so the scale-out cooldown
 // needs no accounting for it.
-func proportional(p Policy, base, from int, m *MetricValue) (proposal, *NotScaledReason) {
+//
+// Two additions, each off unless the policy sets it:
+//   - ScaleOutLeadSeconds: a scale-out sizes for value + slope × lead when the metric is
+//     rising, so the tasks it starts cover the demand of the moment they serve;
+//   - ScaleInStabilizationWindowSeconds: a scale-in asks for no less than the highest
+//     recommendation within the window, this one included, as the HPA's scale-down
+//     stabilization (stabilizeRecommendationWithBehaviors in
+//     pkg/controller/podautoscaler/horizontal.go). The HPA recommends every 15 s; the
+//     workflow only when an alarm is in ALARM. So the window also counts the desired
+//     count as recommended while the scale-in alarm has been in ALARM for less than the
+//     window (or for an unknown time): before it, the metric was not low enough for a
+//     scale-in, and the HPA would have recommended no fewer tasks.
+//
+// Either way the recommendation recorded is the rule's own answer, before the window,
+// the scale limit and the bounds, and the desired count when the ratio is within the
+// tolerance, as the HPA records its replica calculator's answer.
+func proportional(p Policy, base, from int, o Observation, h History) (proposal, *NotScaledReason) {
+	m, now := o.Metric, o.Now
 	pr := proposal{base: base}
 	if m == nil || !finite(m.Value) {
 		return pr, &NotScaledReason{Code: NoMetricValue, Message: "the alarm's datapoint is unknown, so the service cannot be sized to the target"}
@@ -316,19 +361,45 @@ func proportional(p Policy, base, from int, m *MetricValue) (proposal, *NotScale
 	if !(p.TargetValue > 0) || !finite(p.TargetValue) {
 		return pr, &NotScaledReason{Code: AlreadyAtDesiredCapacity, Message: fmt.Sprintf("targetValue %v is not a positive number", p.TargetValue)}
 	}
-	ratio := m.Value / p.TargetValue
-	pr.reason = fmt.Sprintf("metric %s / target %s = ratio %.2f", formatValue(m.Value), formatValue(p.TargetValue), ratio)
+	value := m.Value
+	if p.Direction == Out && p.ScaleOutLeadSeconds > 0 && m.SlopePerSecond > 0 && finite(m.SlopePerSecond) {
+		value += m.SlopePerSecond * float64(p.ScaleOutLeadSeconds)
+		pr.reason = fmt.Sprintf("metric %s rising %s a second, %s in %ds; ", formatValue(m.Value),
+			strconv.FormatFloat(m.SlopePerSecond, 'g', 3, 64), formatValue(value), p.ScaleOutLeadSeconds)
+	}
+	ratio := value / p.TargetValue
+	pr.reason += fmt.Sprintf("metric %s / target %s = ratio %.2f", formatValue(value), formatValue(p.TargetValue), ratio)
 	if math.Abs(ratio-1) <= p.Tolerance {
+		pr.recommended = ptr(from)
 		return pr, &NotScaledReason{Code: WithinTolerance,
 			Message: fmt.Sprintf("%s is within the tolerance %v of 1", pr.reason, p.Tolerance)}
 	}
 	// Multiplying before dividing keeps exact cases exact (50 × 90 / 75 = 60), and the
 	// epsilon keeps a product that is an integer up to rounding error from gaining a task.
 	// The cap keeps the conversion to int defined; [min, max] clamps it further.
-	f := math.Ceil(float64(base)*m.Value/p.TargetValue - 1e-9)
+	f := math.Ceil(float64(base)*value/p.TargetValue - 1e-9)
 	f = math.Max(math.Min(f, math.MaxInt32), math.MinInt32)
 	pr.target = int(f)
+	pr.recommended = ptr(pr.target)
 	pr.reason += fmt.Sprintf(": ceil(%d × %.2f) = %s", base, ratio, tasks(pr.target))
+	if w := p.ScaleInStabilizationWindowSeconds; p.Direction == In && w > 0 {
+		cutoff := now.Add(-time.Duration(w) * time.Second)
+		if o.AlarmSince == nil || o.AlarmSince.After(cutoff) {
+			if from > pr.target {
+				since := "for an unknown time"
+				if o.AlarmSince != nil {
+					since = fmt.Sprintf("for %s", now.Sub(*o.AlarmSince).Round(time.Second))
+				}
+				pr.target = from
+				pr.stabilized = fmt.Sprintf("the alarm has been in ALARM %s, less than the %ds stabilization window: the desired count %d stands", since, w, from)
+				pr.reason += ", held: " + pr.stabilized
+			}
+		} else if high, raised := highestSince(h.Recommendations, cutoff, pr.target); raised {
+			pr.target = high
+			pr.stabilized = fmt.Sprintf("the highest recommendation of the last %ds asks for %s", w, tasks(high))
+			pr.reason += ", raised: " + pr.stabilized
+		}
+	}
 	if l := p.ScaleLimit; l != nil {
 		if allow, how := l.allowance(from); allow > 0 {
 			switch {

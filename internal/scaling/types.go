@@ -129,6 +129,18 @@ type Policy struct {
 	// TargetRatio policy sizes from: Average (the default), Minimum or Maximum, as
 	// Application Auto Scaling's StepScalingPolicyConfiguration.MetricAggregationType.
 	MetricAggregationType string `json:"metricAggregationType,omitempty"`
+	// ScaleInStabilizationWindowSeconds, for a TargetRatio scale-in, holds the service at
+	// the highest recommendation made within this many seconds (its own included), as the
+	// HPA's scale-down stabilization window: a dip shorter than the window removes nothing,
+	// and a fall is followed a window behind. Recommendations come from
+	// History.Recommendations. 0 turns it off.
+	ScaleInStabilizationWindowSeconds int `json:"scaleInStabilizationWindowSeconds,omitempty"`
+	// ScaleOutLeadSeconds, for a TargetRatio scale-out, sizes the service for the metric
+	// projected this many seconds ahead along its rising trend (MetricValue.SlopePerSecond),
+	// so that the tasks started now cover the demand they will meet once they serve. Set
+	// it to about the tasks' start-up time plus the metric's age. 0 sizes for the metric
+	// as it is; a falling or unknown trend never shrinks a scale-out.
+	ScaleOutLeadSeconds int `json:"scaleOutLeadSeconds,omitempty"`
 }
 
 // SizesFromMetric reports whether the policy needs the alarm's metric to size a step:
@@ -224,6 +236,9 @@ const (
 	DeploymentInProgress = "DeploymentInProgress"
 	// WithinTolerance: a TargetRatio policy's metric is close enough to its target.
 	WithinTolerance = "WithinTolerance"
+	// ScaleInStabilized: a recommendation within the scale-in stabilization window asks
+	// for at least the current capacity (the HPA's ScaleDownStabilized).
+	ScaleInStabilized = "ScaleInStabilized"
 	// NoMetricValue: a step or TargetRatio policy has no datapoint to size the step from.
 	NoMetricValue = "NoMetricValue"
 	// NoAlarmInAlarm: CloudWatch reports none of the service's alarms in ALARM now,
@@ -263,6 +278,12 @@ func (p Policy) Summary() string {
 			case l.MaxTasks > 0:
 				s += fmt.Sprintf(", at most %s a step", tasks(l.MaxTasks))
 			}
+		}
+		if p.ScaleOutLeadSeconds > 0 && p.Direction == Out {
+			s += fmt.Sprintf(", sized for the metric %ds ahead on its trend", p.ScaleOutLeadSeconds)
+		}
+		if p.ScaleInStabilizationWindowSeconds > 0 && p.Direction == In {
+			s += fmt.Sprintf(", no lower than the highest recommendation of the last %ds", p.ScaleInStabilizationWindowSeconds)
 		}
 		return s
 	}

@@ -38,6 +38,9 @@ type AASStepScaling struct {
 // Name labels the results.
 func (a *AASStepScaling) Name() string { return orLabel(a.Label, "aas-step") }
 
+// Target is the lowest scale-out threshold, for the measures.
+func (a *AASStepScaling) Target(Setup) float64 { return policiesTarget(a.Policies) }
+
 // Start adds the alarms.
 func (a *AASStepScaling) Start(s *Sim) (Controller, error) {
 	if len(a.Policies) == 0 {
@@ -111,15 +114,30 @@ func (r *aasStepRun) Step(s *Sim) {
 }
 
 // AASTargetTracking is Application Auto Scaling's target tracking on the simulated metric
-// ("Target tracking scaling policies for Application Auto Scaling", User Guide). AAS
-// manages two alarms: high, 3 of 3 one-minute datapoints above the target, and low, 15 of
-// 15 below 90% of it. While one is in ALARM the policy runs every minute: on high,
-// desired = ceil(current × metric / target); on low, the same proportion, but AAS scales
-// in gradually, and this model removes at most 10% of the tasks (at least one) per run.
-// Cooldowns follow AAS: during the scale-out cooldown only a larger capacity, computed
-// from the capacity before the scale-out that started it, is applied; a scale-in waits
-// for its own cooldown, which a scale-out ends. The documentation does not publish the
-// exact formula; these choices are the model's.
+// ("Target tracking scaling policies for Application Auto Scaling" and "How target
+// tracking scaling for Application Auto Scaling works", User Guide). AAS manages two
+// alarms: high, 3 of 3 datapoints above the target, and low, 15 of 15 below 90% of it
+// (the guide: it scales in "only when utilization passes a threshold that is far enough
+// below the target value (usually more than 10% lower)"; the 3 and 15 datapoints are
+// what the alarms AAS creates show, not a documented contract). While one is in ALARM
+// the policy runs every minute: desired = ceil(current × metric / target), the
+// proportion the guide describes ("adds capacity proportional to the metric value").
+// Cooldowns follow AAS: a scale-in waits for its own cooldown, which a scale-out ends;
+// during the scale-out cooldown only a larger capacity is applied.
+//
+// The documentation leaves three choices open; each is a field, with the model's default:
+//   - ScaleInLimit: how much one scale-in may remove. The guide says only that AAS
+//     "scales in more gradually"; the default sizes scale-in by the same proportion, the
+//     low alarm's 15 minutes and the cooldown being the gradualness documented.
+//   - CooldownBase: what a scale-out during the scale-out cooldown is sized from. The
+//     guide says the capacity the initiating scale-out added "is calculated as part of
+//     the desired capacity for the next scale-out"; the default, CooldownBaseBefore,
+//     sizes from the capacity before that scale-out, which the metric still largely
+//     reflects while its tasks start.
+//   - Period: the alarms' period. 60 s for the standard metrics; ECS publishes CPU and
+//     memory at 20 s on request ("Faster auto scaling with high-resolution metrics",
+//     Amazon ECS Developer Guide), and how many datapoints AAS's alarms then use is not
+//     published: the model keeps 3 and 15.
 type AASTargetTracking struct {
 	Label string // the result's name; "aas-target-tracking" when empty
 	// TargetValue is in the metric's units (requests per second per task); 0 means 70%
@@ -128,7 +146,20 @@ type AASTargetTracking struct {
 	// The cooldowns apply as set, zero included; NewAASTargetTracking sets AAS's default.
 	ScaleOutCooldown time.Duration
 	ScaleInCooldown  time.Duration
+	// ScaleInLimit caps one scale-in at this fraction of the tasks (at least one task); 0
+	// leaves it to the proportion.
+	ScaleInLimit float64
+	// CooldownBase is CooldownBaseBefore (the default, "") or CooldownBaseCurrent.
+	CooldownBase string
+	// Period is the alarms' period; 0 means 60 s.
+	Period time.Duration
 }
+
+// What a scale-out during the scale-out cooldown is sized from (AASTargetTracking).
+const (
+	CooldownBaseBefore  = "before"  // the capacity before the scale-out that started the cooldown
+	CooldownBaseCurrent = "current" // the current desired count
+)
 
 // DefaultECSCooldown is Application Auto Scaling's default target tracking cooldown for
 // ECS services, in each direction.
@@ -142,19 +173,31 @@ func NewAASTargetTracking(target float64) *AASTargetTracking {
 // Name labels the results.
 func (t *AASTargetTracking) Name() string { return orLabel(t.Label, "aas-target-tracking") }
 
+// Target is the target value under setup, for the measures.
+func (t *AASTargetTracking) Target(setup Setup) float64 { return targetOrDefault(t.TargetValue, setup) }
+
 // Start adds the two AAS-managed alarms.
 func (t *AASTargetTracking) Start(s *Sim) (Controller, error) {
 	target := targetOrDefault(t.TargetValue, s.Setup())
-	if t.ScaleOutCooldown < 0 || t.ScaleInCooldown < 0 {
+	switch {
+	case t.ScaleOutCooldown < 0 || t.ScaleInCooldown < 0:
 		return nil, fmt.Errorf("cooldowns must not be negative")
+	case t.ScaleInLimit < 0 || t.ScaleInLimit > 1:
+		return nil, fmt.Errorf("scale-in limit must be a fraction between 0 and 1, got %v", t.ScaleInLimit)
+	case t.CooldownBase != "" && t.CooldownBase != CooldownBaseBefore && t.CooldownBase != CooldownBaseCurrent:
+		return nil, fmt.Errorf("cooldown base must be %q or %q, got %q", CooldownBaseBefore, CooldownBaseCurrent, t.CooldownBase)
+	}
+	period := t.Period
+	if period == 0 {
+		period = time.Minute
 	}
 	high, err := s.AddAlarm(AlarmSpec{Name: "TargetTracking-AlarmHigh", Threshold: target, ComparisonOperator: GreaterThanThreshold,
-		EvaluationPeriods: 3, DatapointsToAlarm: 3, Period: time.Minute})
+		EvaluationPeriods: 3, DatapointsToAlarm: 3, Period: period})
 	if err != nil {
 		return nil, err
 	}
 	low, err := s.AddAlarm(AlarmSpec{Name: "TargetTracking-AlarmLow", Threshold: 0.9 * target, ComparisonOperator: LessThanThreshold,
-		EvaluationPeriods: 15, DatapointsToAlarm: 15, Period: time.Minute})
+		EvaluationPeriods: 15, DatapointsToAlarm: 15, Period: period})
 	if err != nil {
 		return nil, err
 	}
@@ -202,7 +245,7 @@ func (r *targetTrackingRun) scaleOut(s *Sim, metric float64) {
 	now, cur, setup := s.Now(), s.Desired(), s.Setup()
 	cooling := r.lastOutAt != nil && now.Before(r.lastOutAt.Add(r.t.ScaleOutCooldown))
 	base := cur
-	if cooling {
+	if cooling && r.t.CooldownBase != CooldownBaseCurrent {
 		// The capacity the last scale-out added counts toward this one: size from the
 		// capacity before it, which is what the metric still largely reflects.
 		base = r.lastOutFrom
@@ -225,8 +268,10 @@ func (r *targetTrackingRun) scaleIn(s *Sim, metric float64) {
 		s.Note("not scaled: scale-in cooldown")
 		return
 	}
-	want := tasksFor(float64(cur)*metric, r.target)
-	want = max(want, cur-max(1, cur/10), setup.Min)
+	want := max(tasksFor(float64(cur)*metric, r.target), setup.Min)
+	if l := r.t.ScaleInLimit; l > 0 {
+		want = max(want, cur-max(1, int(math.Floor(float64(cur)*l+1e-9))))
+	}
 	if want >= cur {
 		return
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stepscaler/stepscaler/internal/alarmeval"
 	"github.com/stepscaler/stepscaler/internal/config"
+	"github.com/stepscaler/stepscaler/internal/scaling"
 )
 
 // AlarmState is a CloudWatch metric alarm's state.
@@ -136,12 +137,17 @@ type Alarm struct {
 	spec        AlarmSpec
 	periodTicks int
 	everyTicks  int
+	delayTicks  int // CloudWatch's metric delay (Setup.MetricDelay)
 	state       AlarmState
 	evaluated   bool
 	changed     bool
 	newest      float64
 	hasNewest   bool
 	dps         []alarmeval.Datapoint
+	ends        []int // the tick each datapoint's period ends at
+	start       time.Time
+	tick        time.Duration
+	since       time.Time // when the state last changed: StateUpdatedTimestamp
 }
 
 // Spec is the alarm's definition, with the setup's defaults filled in.
@@ -149,6 +155,10 @@ func (a *Alarm) Spec() AlarmSpec { return a.spec }
 
 // State is the alarm's state after the latest evaluation; INSUFFICIENT_DATA before the first.
 func (a *Alarm) State() AlarmState { return a.state }
+
+// Since is when the alarm entered its state, as DescribeAlarms' StateUpdatedTimestamp;
+// the run's start for the initial INSUFFICIENT_DATA.
+func (a *Alarm) Since() time.Time { return a.since }
 
 // Evaluated reports whether CloudWatch evaluated the alarm at this tick.
 func (a *Alarm) Evaluated() bool { return a.evaluated }
@@ -175,14 +185,30 @@ func (a *Alarm) Breach(aggregation string) (value float64, ok bool) {
 	return alarmeval.Aggregate(a.dps, a.spec.EvaluationPeriods, aggregation)
 }
 
-// evaluateAt evaluates the alarm over the periods that end at tick k.
+// Trend is the slope of the real datapoints in the alarm's evaluation periods, in the
+// metric's units per second (scaling.Slope), as the workflow's read step would fit it to
+// the datapoints GetMetricData returns; ok is false with fewer than two.
+func (a *Alarm) Trend() (perSecond float64, ok bool) {
+	n := min(a.spec.EvaluationPeriods, len(a.dps))
+	var pts []scaling.TimedValue
+	for i := len(a.dps) - n; i < len(a.dps); i++ {
+		if !a.dps[i].Missing {
+			pts = append(pts, scaling.TimedValue{At: a.start.Add(time.Duration(a.ends[i]) * a.tick), Value: a.dps[i].Value})
+		}
+	}
+	return scaling.Slope(pts)
+}
+
+// evaluateAt evaluates the alarm at tick k over the periods that end a metric delay
+// earlier: CloudWatch evaluates what has arrived by then.
 func (a *Alarm) evaluateAt(k int, m *series) {
 	r := a.spec.evaluationRange()
-	a.dps = a.dps[:0]
+	a.dps, a.ends = a.dps[:0], a.ends[:0]
 	for j := r - 1; j >= 0; j-- {
-		end := k - j*a.periodTicks
+		end := k - a.delayTicks - j*a.periodTicks
 		v, ok := m.average(end-a.periodTicks, end)
 		a.dps = append(a.dps, alarmeval.Datapoint{Value: v, Missing: !ok})
+		a.ends = append(a.ends, end)
 	}
 	a.hasNewest = false
 	for i := len(a.dps) - 1; i >= 0; i-- {
@@ -193,5 +219,8 @@ func (a *Alarm) evaluateAt(k int, m *series) {
 	}
 	next := AlarmState(alarmeval.Evaluate(a.spec.rule(), a.dps, alarmeval.State(a.state)))
 	a.evaluated, a.changed = true, next != a.state
+	if a.changed {
+		a.since = a.start.Add(time.Duration(k) * a.tick)
+	}
 	a.state = next
 }

@@ -21,8 +21,12 @@ func desiredByMinute(r Result) []int {
 func TestOracleStepUp(t *testing.T) {
 	r := mustRun(t, stepUp(), testSetup(), &Oracle{})
 	m := r.Measures
-	if m.UnderTaskMinutes != 0 || m.OverTaskMinutes != 0 || m.ViolationMinutes != 0 || m.Rises != 0 {
+	if m.UnderTaskMinutes != 0 || m.OverTaskMinutes != 0 || m.ViolationMinutes != 0 {
 		t.Errorf("oracle measures = %+v, want no under- or over-provisioning", m)
+	}
+	// The one rise, from 2 to 8 at minute 10, is met at once.
+	if ttc := m.TimeToCapacity; ttc.Rises != 1 || ttc.Met != 1 || ttc.Max != 0 {
+		t.Errorf("oracle time to capacity = %+v, want the one rise met at once", ttc)
 	}
 	// It raises desiredCount one startup delay early, and lowers it on time.
 	if m.ScalingActions != 2 || sampleAt(t, r, 9).Desired != 8 || sampleAt(t, r, 8).Desired != 2 || sampleAt(t, r, 50).Desired != 2 {
@@ -39,7 +43,8 @@ func TestSeedStallsInAlarm(t *testing.T) {
 			t.Fatalf("minute %d: desired %d, want 3 while the alarm stays in ALARM; by minute %v", m, d, desiredByMinute(r))
 		}
 	}
-	if r.Measures.ScalingActions != 1 || r.Measures.TimeToCapacity.Unreached != 1 {
+	// The rise to 8 is never met: the need falls back to 2 at minute 50.
+	if ttc := r.Measures.TimeToCapacity; r.Measures.ScalingActions != 1 || ttc.Rises != 1 || ttc.NeverMet != 1 || ttc.Met != 0 {
 		t.Errorf("measures %+v, want one action and the rise to 8 never met", r.Measures)
 	}
 }
@@ -62,8 +67,9 @@ func TestStepscalerKeepsClimbingInAlarm(t *testing.T) {
 	if r.Notes["executions"] != 7 || r.Notes["steps"] != 7 {
 		t.Errorf("notes %v, want an execution and a step at each of minutes 11 to 17", r.Notes)
 	}
-	if r.Measures.TimeToCapacity.Unreached != 0 {
-		t.Errorf("%+v; want the need of 8 reached", r.Measures.TimeToCapacity)
+	// The rise to 8 at minute 10 is met when the eighth task serves, at minute 17.
+	if ttc := r.Measures.TimeToCapacity; ttc.Rises != 1 || ttc.Met != 1 || ttc.Max != 7*time.Minute {
+		t.Errorf("%+v; want the need of 8 reached after 7 minutes", ttc)
 	}
 }
 
@@ -109,20 +115,49 @@ func TestTargetTrackingAfterThreeMinutes(t *testing.T) {
 	if sampleAt(t, r, 12).Desired != 2 || sampleAt(t, r, 13).Desired != 12 {
 		t.Errorf("desired by minute %v, want 2 until minute 13, then 12", desiredByMinute(r))
 	}
-	// After the drop, 15 minutes below 90% of the target, then at most 10% (one task)
-	// every scale-in cooldown of 5 minutes.
-	want := map[int]int{44: 12, 45: 11, 49: 11, 50: 10, 55: 9}
-	for m, d := range want {
+	// After the drop, 15 minutes below 90% of the target (the datapoints of minutes 30 to
+	// 44), then the same proportion: 12 tasks at 1 rps each against 7 need ceil(12 / 7) = 2.
+	for m, d := range map[int]int{44: 12, 45: 2} {
 		if got := sampleAt(t, r, m).Desired; got != d {
 			t.Errorf("minute %d: desired %d, want %d; by minute %v", m, got, d, desiredByMinute(r))
 		}
+	}
+
+	// With a scale-in limit of 10%: one task every scale-in cooldown of 5 minutes.
+	tt := NewAASTargetTracking(7)
+	tt.ScaleInLimit = 0.1
+	r = mustRun(t, minuteTrace(seg{10, 12}, seg{20, 80}, seg{30, 12}), setup, tt)
+	for m, d := range map[int]int{44: 12, 45: 11, 49: 11, 50: 10, 55: 9} {
+		if got := sampleAt(t, r, m).Desired; got != d {
+			t.Errorf("limited: minute %d: desired %d, want %d; by minute %v", m, got, d, desiredByMinute(r))
+		}
+	}
+}
+
+// TestTargetTrackingCooldownBase: 2 tasks step to 12 at minute 13 (ceil(2 × 40 / 7));
+// the next datapoints (minute 13, on 2 tasks, 40 a task) still breach, and during the
+// scale-out cooldown sizing from the capacity before the scale-out asks again for 12,
+// which adds nothing, while sizing from the current 12 asks ceil(12 × 40 / 7) = 69,
+// clamped to the maximum.
+func TestTargetTrackingCooldownBase(t *testing.T) {
+	setup := testSetup()
+	setup.Max = 20
+	tr := minuteTrace(seg{10, 12}, seg{20, 80})
+	before := mustRun(t, tr, setup, NewAASTargetTracking(7))
+	current := NewAASTargetTracking(7)
+	current.CooldownBase = CooldownBaseCurrent
+	after := mustRun(t, tr, setup, current)
+	if b, c := sampleAt(t, before, 14).Desired, sampleAt(t, after, 14).Desired; b != 12 || c != 20 {
+		t.Errorf("minute 14: desired %d from the capacity before, %d from the current; want 12 and 20", b, c)
 	}
 }
 
 func TestHPAHoldsAfterDrop(t *testing.T) {
 	setup := testSetup()
 	setup.Max = 20
-	r := mustRun(t, minuteTrace(seg{10, 12}, seg{20, 80}, seg{30, 12}), setup, NewHPA(7))
+	h := NewHPA(7)
+	h.MetricDelay = 0
+	r := mustRun(t, minuteTrace(seg{10, 12}, seg{20, 80}, seg{30, 12}), setup, h)
 	// Up at the first syncs after the step: +4 (the Pods policy beats 100% of 2), then to
 	// ceil(80 / 7) = 12 counting the starting tasks as idle.
 	if sampleAt(t, r, 10).Desired != 2 || sampleAt(t, r, 11).Desired != 12 {
@@ -137,6 +172,13 @@ func TestHPAHoldsAfterDrop(t *testing.T) {
 	}
 	if got := sampleAt(t, r, 35).Desired; got != 2 {
 		t.Errorf("minute 35: desired %d, want 2", got)
+	}
+
+	// With the default 15 s metric delay the sync at 30:15 still reads the window
+	// [29:45, 30:00) and recommends 12, which holds until 35:15.
+	r = mustRun(t, minuteTrace(seg{10, 12}, seg{20, 80}, seg{30, 12}), setup, NewHPA(7))
+	if a, b := sampleAt(t, r, 35).Desired, sampleAt(t, r, 36).Desired; a != 12 || b != 2 {
+		t.Errorf("delayed: minutes 35 and 36: desired %d and %d, want 12 and 2", a, b)
 	}
 }
 
@@ -294,7 +336,7 @@ func TestStepscalerMatchesAASOnALongClimb(t *testing.T) {
 	if got := sampleAt(t, ours, 28).Desired; got != 20 {
 		t.Errorf("minute 28: desired %d, want 20", got)
 	}
-	if ours.Measures.TimeToCapacity.Unreached != 0 || ours.Notes["steps"] < 18 {
+	if ours.Measures.TimeToCapacity.NeverMet != 0 || ours.Notes["steps"] < 18 {
 		t.Errorf("measures %+v, notes %v; want the need met in at least 18 steps", ours.Measures.TimeToCapacity, ours.Notes)
 	}
 }

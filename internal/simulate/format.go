@@ -22,25 +22,46 @@ func All(st *Stepscaler, targetValue float64) []Autoscaler {
 	}
 }
 
-// FormatTable writes one aligned row per result: the provisioning measures, the scaling
-// actions, how long capacity took to catch up, and the task-minutes billed.
+// FormatTable writes one aligned row per result: controllable under- and
+// over-provisioning first (what the autoscaler decides), then the raw figures, the idle
+// capacity beyond the autoscaler's own target, the scaling actions, how capacity followed
+// the rises of the need (how many, how many found it short, how many it never met, the
+// mean time to capacity over every rise met, over the late ones, and the longest), and
+// the task-minutes billed. A first line gives what the bounds cost every autoscaler
+// alike.
 func FormatTable(w io.Writer, results []Result) error {
+	if len(results) == 0 {
+		return nil
+	}
+	b := results[0].Measures
+	if _, err := fmt.Fprintf(w, "The bounds alone cost every autoscaler %.1f task-minutes short (need above max) and %.1f idle (min above need).\n\n",
+		b.BoundUnderTaskMinutes, b.BoundOverTaskMinutes); err != nil {
+		return err
+	}
 	// Numbers read best right-aligned; names padded to one width stay left-aligned.
 	width := len("autoscaler")
 	for _, r := range results {
 		width = max(width, utf8.RuneCountInString(r.Autoscaler))
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "%-*s\tunder task-min\tover task-min\tviolation min\tactions\tttc mean\tttc p95\tunreached\ttask-min\t\n", width, "autoscaler")
+	fmt.Fprintf(tw, "%-*s\tctrl under\tctrl over\tunder\tover\tover target\ttarget\tactions\trises\tlate\tnever met\tttc mean\tttc late\tttc max\ttask-min\t\n", width, "autoscaler")
 	for _, r := range results {
 		m := r.Measures
-		mean, p95 := "-", "-"
-		if m.Rises > m.TimeToCapacity.Unreached {
-			mean, p95 = seconds(m.TimeToCapacity.Mean), seconds(m.TimeToCapacity.P95)
+		ttc := m.TimeToCapacity
+		mean, late, most := "-", "-", "-"
+		if ttc.Met > 0 {
+			mean, most = seconds(ttc.Mean), seconds(ttc.Max)
 		}
-		fmt.Fprintf(tw, "%-*s\t%.1f\t%.1f\t%.1f\t%d\t%s\t%s\t%d\t%.0f\t\n", width, r.Autoscaler,
-			m.UnderTaskMinutes, m.OverTaskMinutes, m.ViolationMinutes, m.ScalingActions,
-			mean, p95, m.TimeToCapacity.Unreached, m.TaskMinutes)
+		if ttc.Late > ttc.NeverMet {
+			late = seconds(ttc.LateMean)
+		}
+		target := "-"
+		if m.TargetValue > 0 {
+			target = fmt.Sprintf("%g", m.TargetValue)
+		}
+		fmt.Fprintf(tw, "%-*s\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%.0f\t\n", width, r.Autoscaler,
+			m.ControllableUnderTaskMinutes, m.ControllableOverTaskMinutes, m.UnderTaskMinutes, m.OverTaskMinutes,
+			m.OverTargetTaskMinutes, target, m.ScalingActions, ttc.Rises, ttc.Late, ttc.NeverMet, mean, late, most, m.TaskMinutes)
 	}
 	return tw.Flush()
 }

@@ -9,17 +9,27 @@ import (
 // HPA defaults, from the Kubernetes documentation ("Horizontal Pod Autoscaling"): the
 // controller's 15 s sync period (--horizontal-pod-autoscaler-sync-period), its 0.1
 // tolerance, and the default behavior's 300 s scale-down stabilization window.
+//
+// The metric pipeline's are the model's, from metrics-server, the usual source of the
+// resource metrics the HPA reads: its CPU figure "represents latest values (last 15s)"
+// (metrics-server FAQ, kubernetes-sigs/metrics-server), hence a 15 s window; and it
+// scrapes the kubelets every --metric-resolution, 15 s in the upstream manifests
+// (kubernetes/kubernetes#117121), out of phase with the HPA's sync, so what a sync reads
+// is up to 15 s old, and up to another 15 s on the kubelet's side: the model delays it
+// 15 s.
 const (
 	DefaultHPASyncPeriod             = 15 * time.Second
 	DefaultHPATolerance              = 0.1
 	DefaultHPAScaleDownStabilization = 300 * time.Second
+	DefaultHPAMetricWindow           = 15 * time.Second
+	DefaultHPAMetricDelay            = 15 * time.Second
 )
 
 // HPA is the Kubernetes Horizontal Pod Autoscaler's algorithm, with tasks for pods
 // ("Horizontal Pod Autoscaling", Kubernetes documentation, and the HPA controller's
 // replica calculator in the Kubernetes source). Every sync period:
-//   - the metric is the demand over MetricWindow divided among the serving tasks;
-//     without a known demand, nothing changes;
+//   - the metric is the demand over MetricWindow, ending MetricDelay ago, divided among
+//     the tasks serving now; without a known demand, nothing changes;
 //   - desired = ceil(ready × metric / target), left at the current count when
 //     |metric/target − 1| ≤ Tolerance; on a scale-up, tasks still starting count as
 //     serving nothing (which makes it ceil(demand / target)), as the HPA treats unready pods;
@@ -35,16 +45,20 @@ type HPA struct {
 	Tolerance              float64
 	ScaleDownStabilization time.Duration
 	MetricWindow           time.Duration // 0: SyncPeriod
+	MetricDelay            time.Duration // as set, zero included
 }
 
 // NewHPA returns the HPA with Kubernetes' defaults, sizing for target.
 func NewHPA(target float64) *HPA {
 	return &HPA{TargetValue: target, SyncPeriod: DefaultHPASyncPeriod, Tolerance: DefaultHPATolerance,
-		ScaleDownStabilization: DefaultHPAScaleDownStabilization}
+		ScaleDownStabilization: DefaultHPAScaleDownStabilization, MetricWindow: DefaultHPAMetricWindow, MetricDelay: DefaultHPAMetricDelay}
 }
 
 // Name labels the results.
 func (h *HPA) Name() string { return orLabel(h.Label, "hpa") }
+
+// Target is the target value under setup, for the measures.
+func (h *HPA) Target(setup Setup) float64 { return targetOrDefault(h.TargetValue, setup) }
 
 // Start checks the settings against the tick.
 func (h *HPA) Start(s *Sim) (Controller, error) {
@@ -58,8 +72,8 @@ func (h *HPA) Start(s *Sim) (Controller, error) {
 	if tick := s.TickLength(); r.h.SyncPeriod < tick || r.h.SyncPeriod%tick != 0 {
 		return nil, fmt.Errorf("sync period %s must be a whole number of ticks of %s", r.h.SyncPeriod, tick)
 	}
-	if r.h.Tolerance < 0 || r.h.ScaleDownStabilization < 0 || r.h.MetricWindow < 0 {
-		return nil, fmt.Errorf("tolerance, stabilization window and metric window must not be negative")
+	if r.h.Tolerance < 0 || r.h.ScaleDownStabilization < 0 || r.h.MetricWindow < 0 || r.h.MetricDelay < 0 {
+		return nil, fmt.Errorf("tolerance, stabilization window, metric window and delay must not be negative")
 	}
 	r.recs = []recommendation{{at: s.Now(), replicas: s.Desired()}}
 	return r, nil
@@ -84,7 +98,7 @@ func (r *hpaRun) Step(s *Sim) {
 	// Each ready pod reports its own usage over the window, so their sum is the load the
 	// serving tasks took; averaging demand / running per tick instead would mix in the
 	// tasks that served before some of the ready ones started.
-	demand, ok := s.Demand(r.h.MetricWindow)
+	demand, ok := s.demandBefore(r.h.MetricWindow, r.h.MetricDelay)
 	if !ok {
 		s.Note("no metric")
 		return

@@ -13,6 +13,9 @@ type Oracle struct {
 // Name labels the results.
 func (o *Oracle) Name() string { return orLabel(o.Label, "oracle") }
 
+// Target is a task's capacity: the oracle runs every task at 100%.
+func (o *Oracle) Target(setup Setup) float64 { return setup.TaskCapacity }
+
 // Start needs no alarm.
 func (o *Oracle) Start(*Sim) (Controller, error) { return oracleRun{}, nil }
 

@@ -33,8 +33,14 @@ func TestOracleWithoutDelayCostsOnlyTheBounds(t *testing.T) {
 		if !near(m.UnderTaskMinutes, under) || !near(m.OverTaskMinutes, over) || !near(m.ViolationMinutes, violation) {
 			t.Errorf("bounds %v: under %v over %v violation %v; want %v %v %v", bounds, m.UnderTaskMinutes, m.OverTaskMinutes, m.ViolationMinutes, under, over, violation)
 		}
-		if bounds[1] == 1000 && (under != 0 || over != 0 || m.Rises != 0) {
-			t.Errorf("unbounded oracle: %+v", m)
+		// Everything it misses is the bounds': nothing is controllable.
+		if m.ControllableUnderTaskMinutes != 0 || m.ControllableOverTaskMinutes != 0 ||
+			!near(m.BoundUnderTaskMinutes, under) || !near(m.BoundOverTaskMinutes, over) {
+			t.Errorf("bounds %v: controllable %v/%v, bounds' %v/%v; want 0/0 and %v/%v", bounds, m.ControllableUnderTaskMinutes,
+				m.ControllableOverTaskMinutes, m.BoundUnderTaskMinutes, m.BoundOverTaskMinutes, under, over)
+		}
+		if ttc := m.TimeToCapacity; ttc.NeverMet != 0 || ttc.Max != 0 {
+			t.Errorf("bounds %v: the oracle without a delay meets every rise at once, got %+v", bounds, ttc)
 		}
 		if m.SkippedMinutes != 15 {
 			t.Errorf("skipped %v minutes, want the 15-minute gap", m.SkippedMinutes)

@@ -20,6 +20,9 @@ type Seed struct {
 // Name labels the results.
 func (sd *Seed) Name() string { return orLabel(sd.Label, "seed") }
 
+// Target is the lowest scale-out threshold, for the measures.
+func (sd *Seed) Target(Setup) float64 { return policiesTarget(sd.Policies) }
+
 // Start adds the alarms.
 func (sd *Seed) Start(s *Sim) (Controller, error) {
 	if len(sd.Policies) == 0 {

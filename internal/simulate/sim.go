@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
+	"sync"
 	"time"
 )
 
@@ -36,7 +38,16 @@ type Setup struct {
 	Tick time.Duration
 	// AlarmPeriod is the period of alarms that do not set their own (default 60 s).
 	AlarmPeriod time.Duration
+	// MetricDelay is how long after a period ends CloudWatch's alarms first evaluate its
+	// datapoint, for every alarm-driven autoscaler (rounded up to whole ticks). 0 is none;
+	// MetricDelayOneEvaluation is one evaluation interval of each alarm, the model's
+	// default in the CLI (see the package documentation). The HPA has its own delay.
+	MetricDelay time.Duration
 }
+
+// MetricDelayOneEvaluation, as Setup.MetricDelay, delays each alarm's data by one of its
+// evaluation intervals: a datapoint completed at an evaluation is first seen by the next.
+const MetricDelayOneEvaluation = time.Duration(-1)
 
 func (s Setup) withDefaults() (Setup, error) {
 	if s.Tick == 0 {
@@ -73,6 +84,9 @@ func (s Setup) withDefaults() (Setup, error) {
 	}
 	if !validTreatMissingData(s.TreatMissingData) {
 		bad("TreatMissingData %q is not one of missing, notBreaching, breaching, ignore", s.TreatMissingData)
+	}
+	if s.MetricDelay < 0 && s.MetricDelay != MetricDelayOneEvaluation {
+		bad("MetricDelay must not be negative, got %s", s.MetricDelay)
 	}
 	if err := errors.Join(problems...); err != nil {
 		return s, fmt.Errorf("setup: %w", err)
@@ -288,7 +302,12 @@ func (s *Sim) AddAlarm(spec AlarmSpec) (*Alarm, error) {
 	if spec.Period%tick != 0 || spec.evaluationInterval()%tick != 0 {
 		return nil, fmt.Errorf("alarm %s: period %s and evaluation interval %s must be whole ticks of %s", spec.Name, spec.Period, spec.evaluationInterval(), tick)
 	}
-	a := &Alarm{spec: spec, periodTicks: int(spec.Period / tick), everyTicks: int(spec.evaluationInterval() / tick), state: StateInsufficientData}
+	delay := s.w.setup.MetricDelay
+	if delay == MetricDelayOneEvaluation {
+		delay = spec.evaluationInterval()
+	}
+	a := &Alarm{spec: spec, periodTicks: int(spec.Period / tick), everyTicks: int(spec.evaluationInterval() / tick),
+		delayTicks: int((delay + tick - 1) / tick), state: StateInsufficientData, start: s.w.start, tick: tick, since: s.w.start}
 	s.alarms = append(s.alarms, a)
 	return a, nil
 }
@@ -303,8 +322,14 @@ func (s *Sim) Metric(window time.Duration) (value float64, ok bool) {
 // Demand is the request rate averaged over the window that ends now (requests per
 // second); ok is false when the demand of the whole window is unknown.
 func (s *Sim) Demand(window time.Duration) (value float64, ok bool) {
-	n := int((window + s.w.setup.Tick - 1) / s.w.setup.Tick)
-	return series{s.w.demand, s.w.known}.average(s.k-n, s.k)
+	return s.demandBefore(window, 0)
+}
+
+// demandBefore is Demand over the window that ended delay ago (both rounded up to ticks).
+func (s *Sim) demandBefore(window, delay time.Duration) (float64, bool) {
+	tick := s.w.setup.Tick
+	n, d := int((window+tick-1)/tick), int((delay+tick-1)/tick)
+	return series{s.w.demand, s.w.known}.average(s.k-d-n, s.k-d)
 }
 
 // Needed is the number of tasks the trace needs at t, past or future; ok is false when
@@ -322,11 +347,14 @@ func (s *Sim) Needed(t time.Time) (int, bool) {
 }
 
 // Note counts an event worth reporting with the result, e.g. a reason not to scale.
-func (s *Sim) Note(event string) {
+func (s *Sim) Note(event string) { s.NoteN(event, 1) }
+
+// NoteN counts n of an event.
+func (s *Sim) NoteN(event string, n int) {
 	if s.notes == nil {
 		s.notes = map[string]int{}
 	}
-	s.notes[event]++
+	s.notes[event] += n
 }
 
 // Run replays the trace against one autoscaler.
@@ -339,19 +367,35 @@ func Run(tr Trace, setup Setup, a Autoscaler) (Result, error) {
 }
 
 // Compare replays the trace against each autoscaler, with the same setup, and returns
-// their results in order.
+// their results in order. The runs share nothing but the trace's demand, so they run in
+// parallel, one per CPU.
 func Compare(tr Trace, setup Setup, as []Autoscaler) ([]Result, error) {
 	w, err := newWorld(tr, setup)
 	if err != nil {
 		return nil, err
 	}
-	results := make([]Result, 0, len(as))
-	for _, a := range as {
-		r, err := w.run(a)
+	results := make([]Result, len(as))
+	errs := make([]error, len(as))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(runtime.GOMAXPROCS(0), len(as)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				results[i], errs[i] = w.run(as[i])
+			}
+		}()
+	}
+	for i := range as {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, err := range errs {
 		if err != nil {
 			return nil, err
 		}
-		results = append(results, r)
 	}
 	return results, nil
 }
@@ -365,7 +409,11 @@ func (w *world) run(a Autoscaler) (Result, error) {
 		return Result{}, fmt.Errorf("%s: %w", a.Name(), err)
 	}
 	s.started = true
-	acc := newAccumulator(w)
+	target := 0.0
+	if t, ok := a.(Targeted); ok {
+		target = t.Target(setup)
+	}
+	acc := newAccumulator(w, target)
 	for k := range w.ticks {
 		s.k, s.now = k, w.start.Add(time.Duration(k)*setup.Tick)
 		ready := 0

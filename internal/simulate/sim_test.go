@@ -81,40 +81,107 @@ func TestMeasures(t *testing.T) {
 	}{
 		{"under: 2 tasks short for a minute", m.UnderTaskMinutes, 2},
 		{"over: 1 task idle for 4 minutes, and the last", m.OverTaskMinutes, 5},
+		{"controllable under: the need is within the bounds", m.ControllableUnderTaskMinutes, 2},
+		{"controllable over", m.ControllableOverTaskMinutes, 5},
+		{"the bounds cost nothing", m.BoundUnderTaskMinutes + m.BoundOverTaskMinutes, 0},
 		{"violation", m.ViolationMinutes, 1},
 		{"actions", float64(m.ScalingActions), 1},
-		{"rises", float64(m.Rises), 1},
 		{"skipped: the missing minute", m.SkippedMinutes, 1},
 		{"task-minutes: 2×6 + 5×6", m.TaskMinutes, 42},
+		{"no target", m.TargetValue + m.OverTargetTaskMinutes, 0},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
 			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
 		}
 	}
-	if ttc := m.TimeToCapacity; ttc.Mean != time.Minute || ttc.P95 != time.Minute || ttc.Max != time.Minute || ttc.Unreached != 0 {
-		t.Errorf("time to capacity = %+v, want a minute", ttc)
+	// One rise, 2 to 4 at minute 5, met when the new tasks serve at minute 6. The gap
+	// does not make the same need after it a rise.
+	if ttc := m.TimeToCapacity; ttc.Rises != 1 || ttc.Met != 1 || ttc.NeverMet != 0 || ttc.Mean != time.Minute || ttc.P95 != time.Minute || ttc.Max != time.Minute {
+		t.Errorf("time to capacity = %+v, want one rise met in a minute", ttc)
 	}
 	if len(r.Samples) != 12 || !r.Samples[10].Missing || r.Samples[5].Needed != 4 || r.Samples[5].Running != 2 || r.Samples[5].Desired != 5 {
 		t.Errorf("samples: %d, %+v %+v", len(r.Samples), r.Samples[5], r.Samples[10])
 	}
 
-	// A need beyond Max is a rise never met.
+	// A need of 20 beyond the Max of 10 for three minutes: the 30 task-minutes above Max
+	// are the bounds'; the 8 short at minute 2, before the new tasks serve, are the
+	// autoscaler's. The rise asks for the 10 the bounds allow and is met a minute later.
 	r = mustRun(t, minuteTrace(seg{2, 20}, seg{3, 200}), setup, &script{at: map[int]int{24: 10}})
-	if ttc := r.Measures.TimeToCapacity; ttc.Unreached != 1 || ttc.Mean != 0 || r.Measures.Rises != 1 {
-		t.Errorf("unreachable rise: %+v, rises %d", ttc, r.Measures.Rises)
+	m = r.Measures
+	if m.UnderTaskMinutes != 38 || m.ControllableUnderTaskMinutes != 8 || m.BoundUnderTaskMinutes != 30 {
+		t.Errorf("beyond Max: under %v = controllable %v + bounds %v, want 38 = 8 + 30", m.UnderTaskMinutes, m.ControllableUnderTaskMinutes, m.BoundUnderTaskMinutes)
+	}
+	if ttc := m.TimeToCapacity; ttc.Rises != 1 || ttc.Met != 1 || ttc.Max != time.Minute {
+		t.Errorf("rise beyond Max: %+v, want met in a minute at Max", ttc)
+	}
+}
+
+// targetedScript is a script with a target, for the waste against it.
+type targetedScript struct {
+	script
+	target float64
+}
+
+func (ts *targetedScript) Start(*Sim) (Controller, error) { return ts, nil }
+func (ts *targetedScript) Target(Setup) float64           { return ts.target }
+
+// TestMeasuresOverEveryRise works a scripted run through by hand, minute by minute (one
+// tick a minute, tasks serving at once), with bounds [1, 6] and a target of 8 requests
+// per second per task on tasks that serve 10:
+//
+//	minute            0  1  2  3  4  5  6  7  8  9
+//	needed            2  4  4  3  5  2  8  8  2  3
+//	clamped to [1,6]  2  4  4  3  5  2  6  6  2  3
+//	running           2  2  4  4  4  4  4  6  4  4
+//	at the target     3  5  5  4  6  3  6  6  3  4   ceil(10 × needed / 8), clamped
+//
+// Rises: minute 1 (to 4) met at minute 2; minute 4 (to 5) never met, the need falling to
+// 2 at minute 5; minute 6 (to 6) met at minute 7; minute 9 (to 3) met at once.
+func TestMeasuresOverEveryRise(t *testing.T) {
+	needed := []float64{2, 4, 4, 3, 5, 2, 8, 8, 2, 3}
+	var segs []seg
+	for _, n := range needed {
+		segs = append(segs, seg{1, n * 10})
+	}
+	setup := Setup{TaskCapacity: 10, InitialTasks: 2, Min: 1, Max: 6, Tick: time.Minute}
+	ts := &targetedScript{script: script{at: map[int]int{2: 4, 7: 6, 8: 4}}, target: 8}
+	m := mustRun(t, minuteTrace(segs...), setup, ts).Measures
+	checks := []struct {
+		name      string
+		got, want float64
+	}{
+		// min(needed, 6) − running where positive: minutes 1, 4, 6.
+		{"controllable under: 2 + 1 + 2", m.ControllableUnderTaskMinutes, 5},
+		// needed − running: minutes 1, 4, 6, 7.
+		{"under: 2 + 1 + 4 + 2", m.UnderTaskMinutes, 9},
+		{"the bounds' under: 2 + 2 above Max", m.BoundUnderTaskMinutes, 4},
+		{"controllable over: minutes 3, 5, 8, 9", m.ControllableOverTaskMinutes, 1 + 2 + 2 + 1},
+		{"over", m.OverTaskMinutes, 6},
+		{"over the target: minutes 5 and 8", m.OverTargetTaskMinutes, 2},
+		{"target", m.TargetValue, 8},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+	// Late: the two met after a minute and the one never met; the late ones met waited a
+	// minute each.
+	want := TimeToCapacity{Rises: 4, Met: 3, NeverMet: 1, Late: 3, Mean: 40 * time.Second, P95: time.Minute, Max: time.Minute, LateMean: time.Minute}
+	if m.TimeToCapacity != want {
+		t.Errorf("time to capacity = %+v, want %+v", m.TimeToCapacity, want)
 	}
 }
 
 func TestTimeToCapacityPercentile(t *testing.T) {
 	// Twenty rises met after 1..20 ticks: the mean is 10.5 ticks, the p95 the 19th.
-	w := &world{setup: Setup{Tick: 5 * time.Second}}
-	a := &accumulator{w: w}
+	var met []int
 	for i := 1; i <= 20; i++ {
-		a.closed = append(a.closed, 21-i)
+		met = append(met, 21-i)
 	}
-	ttc := a.measures(0).TimeToCapacity
-	if ttc.Mean != 52500*time.Millisecond || ttc.P95 != 95*time.Second || ttc.Max != 100*time.Second {
+	ttc := summarize(met, 5*time.Second)
+	if ttc.Met != 20 || ttc.Mean != 52500*time.Millisecond || ttc.P95 != 95*time.Second || ttc.Max != 100*time.Second {
 		t.Errorf("time to capacity = %+v", ttc)
 	}
 }
@@ -174,7 +241,7 @@ func TestResultJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, field := range []string{`"autoscaler":"seed"`, `"underTaskMinutes":`, `"timeToCapacity":{"meanSeconds":`, `"p95Seconds":`, `"samples":[{"at":"2026-11-27T10:00:00Z"`} {
+	for _, field := range []string{`"autoscaler":"seed"`, `"underTaskMinutes":`, `"timeToCapacity":{"rises":1,"met":0,"neverMet":1,"late":1,"meanSeconds":0`, `"controllableUnderTaskMinutes":`, `"samples":[{"at":"2026-11-27T10:00:00Z"`} {
 		if !strings.Contains(string(b), field) {
 			t.Errorf("JSON lacks %s", field)
 		}
@@ -198,9 +265,11 @@ func TestFormatTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
-	if len(lines) != 7 || !strings.Contains(lines[0], "under task-min") || !strings.Contains(lines[6], "oracle") {
+	if len(lines) != 9 || !strings.HasPrefix(lines[0], "The bounds alone cost every autoscaler 0.0 task-minutes short") ||
+		!strings.Contains(lines[2], "ctrl under") || !strings.Contains(lines[8], "oracle") {
 		t.Fatalf("table:\n%s", b.String())
 	}
+	lines = lines[2:]
 	for _, l := range lines {
 		if len(l) != len(lines[0]) {
 			t.Errorf("rows are not aligned:\n%s", b.String())

@@ -10,6 +10,7 @@ import (
 	"github.com/stepscaler/stepscaler/internal/activity"
 	"github.com/stepscaler/stepscaler/internal/config"
 	"github.com/stepscaler/stepscaler/internal/scaling"
+	"github.com/stepscaler/stepscaler/internal/schedule"
 	"github.com/stepscaler/stepscaler/internal/service"
 	"github.com/stepscaler/stepscaler/internal/stability"
 	"github.com/stepscaler/stepscaler/internal/workflow"
@@ -26,14 +27,24 @@ type PolicyAlarm struct {
 // transition into ALARM) starts an execution for the service if one of its alarms is in
 // ALARM: at most one per minute, and one that finds another execution holding the lease
 // ends at once. An execution reads every alarm's state and the value of its metric over
-// its evaluation periods, plans with workflow.Decide (the plan step's own code), updates
-// desiredCount, polls stability.Check at the deciding policy's poll interval until its
-// verdict, and records the cooldown. A dry-run policy decides and never applies. The
-// workflow's few seconds of Lambda and Step Functions latency are not modelled, and no
-// execution fails.
+// its evaluation periods (with its trend, scaling.Slope), plans as the plan step does
+// (workflow.Decide, whose scaling.Decide it calls with the state item's history),
+// updates desiredCount, polls stability.Check at the deciding policy's poll interval
+// until its verdict, and records the cooldown and the decision's recommendation. A
+// dry-run policy decides and never applies. The workflow's few seconds of Lambda and
+// Step Functions latency are not modelled, and no execution fails.
+//
+// The notes count the executions ("executions"), the state transitions they make
+// ("state transitions", what a Standard workflow is billed for) and the Lambda
+// invocations ("lambda invocations"), by the paths through the state machine.
 type Stepscaler struct {
 	Label    string // the result's name; "stepscaler" when empty
 	Policies []PolicyAlarm
+	// Cadence is a what-if, not the deployed behaviour: how often the evaluation runs and
+	// how long one execution name lasts. 0 is the deployed minute (the EventBridge
+	// schedule's finest rate, and the name's minute). The backtest's sensitivity uses it
+	// to show what the per-minute cadence costs against the HPA's 15 s.
+	Cadence time.Duration
 }
 
 // NewStepscaler pairs one service's policies with their alarms, found by the policies'
@@ -120,6 +131,29 @@ func StepscalerFromConfig(cfg *config.Config, name string, alarms map[string]Ala
 // Name labels the results.
 func (st *Stepscaler) Name() string { return orLabel(st.Label, "stepscaler") }
 
+// Target is what the scale-out policies aim at, for the measures: a TargetRatio
+// policy's target value, or the scale-out alarm's threshold; the lowest of them.
+func (st *Stepscaler) Target(Setup) float64 { return policiesTarget(st.Policies) }
+
+// policiesTarget is the lowest target value or scale-out alarm threshold of policies; 0
+// without a scale-out policy.
+func policiesTarget(policies []PolicyAlarm) float64 {
+	target := 0.0
+	for _, pa := range policies {
+		if pa.Policy.Direction != scaling.Out {
+			continue
+		}
+		v := pa.Alarm.Threshold
+		if pa.Policy.AdjustmentType == scaling.TargetRatio {
+			v = pa.Policy.TargetValue
+		}
+		if v > 0 && (target == 0 || v < target) {
+			target = v
+		}
+	}
+	return target
+}
+
 // Bounds are the policies' minCapacity and maxCapacity (the service's), for a Setup.
 func (st *Stepscaler) Bounds() (minCapacity, maxCapacity int) {
 	if len(st.Policies) == 0 {
@@ -135,7 +169,14 @@ func (st *Stepscaler) Start(s *Sim) (Controller, error) {
 	if len(st.Policies) == 0 {
 		return nil, errors.New("no policies")
 	}
-	r := &stepscalerRun{alarms: map[string]*Alarm{}}
+	r := &stepscalerRun{alarms: map[string]*Alarm{}, cadence: st.Cadence}
+	r.target.Bounds = schedule.Bounds{Min: s.Setup().Min, Max: s.Setup().Max}
+	if r.cadence == 0 {
+		r.cadence = time.Minute
+	}
+	if tick := s.TickLength(); r.cadence < tick || r.cadence%tick != 0 || time.Minute%r.cadence != 0 {
+		return nil, fmt.Errorf("cadence %s must be whole ticks of %s and divide a minute", r.cadence, tick)
+	}
 	for _, pa := range st.Policies {
 		a, err := s.AddAlarm(pa.Alarm)
 		if err != nil {
@@ -145,6 +186,7 @@ func (st *Stepscaler) Start(s *Sim) (Controller, error) {
 		p.MinCapacity, p.MaxCapacity = s.Setup().Min, s.Setup().Max
 		r.target.Policies = append(r.target.Policies, p)
 		r.alarms[p.AlarmName] = a
+		r.window = max(r.window, time.Duration(p.ScaleInStabilizationWindowSeconds)*time.Second)
 	}
 	return r, nil
 }
@@ -155,9 +197,27 @@ type stepscalerRun struct {
 	target     config.ServiceTarget
 	alarms     map[string]*Alarm
 	state      activity.State
+	recs       []scaling.Recommendation // the state item's recommendations
+	window     time.Duration            // the longest scale-in stabilization window
 	exec       *execution
 	lastMinute time.Time
+	cadence    time.Duration
 }
+
+// State transitions and Lambda invocations of one execution of statemachine/scale.asl.json,
+// by its path (TestExecutionPathsMatchTheStateMachine walks the ASL to check them). A
+// scaling execution adds three transitions (wait, check, choice) and an invocation per
+// stability check.
+const (
+	leaseHeldTransitions = 5  // acquire, choice, record, choice, end
+	notScaledTransitions = 9  // acquire, choice, read, describe, plan, choice, record, choice, end
+	scalingTransitions   = 10 // as not scaled, plus the update
+	leaseHeldInvocations = 2
+	notScaledInvocations = 5
+	scalingInvocations   = 6
+	transitionsPerCheck  = 3
+	invocationsPerCheck  = 1
+)
 
 // execution is one Scale state machine execution in its stability loop.
 type execution struct {
@@ -179,17 +239,25 @@ func (r *stepscalerRun) Step(s *Sim) {
 	if r.exec != nil {
 		// "Lease acquired?" → "Another scaling in progress": the execution ends.
 		s.Note("not scaled: " + scaling.ScalingInProgress)
+		r.bill(s, leaseHeldTransitions, leaseHeldInvocations)
 		return
 	}
 	r.plan(s)
 }
 
+func (r *stepscalerRun) bill(s *Sim, transitions, invocations int) {
+	s.NoteN("state transitions", transitions)
+	s.NoteN("lambda invocations", invocations)
+}
+
 // triggered says whether an execution starts now: the alarms were evaluated this tick and
 // one entered ALARM (the starter's notification) or, on the evaluation's minute, one is
 // in ALARM (the schedule); at most once per service and minute, as the execution's name
-// is derived from them.
+// is derived from them. So a scale-out alarm that enters ALARM in a minute whose
+// execution has already run (say, the evaluation's, for a scale-in alarm in ALARM at
+// the minimum) waits for the next minute.
 func (r *stepscalerRun) triggered(s *Sim) bool {
-	minute := s.Now().Truncate(time.Minute)
+	minute := s.Now().Truncate(r.cadence)
 	if minute.Equal(r.lastMinute) {
 		return false
 	}
@@ -213,18 +281,26 @@ func (r *stepscalerRun) plan(s *Sim) {
 	readings := make([]scaling.AlarmReading, 0, len(r.target.Policies))
 	for _, p := range r.target.Policies {
 		a := r.alarms[p.AlarmName]
-		reading := scaling.AlarmReading{Name: p.AlarmName, State: string(a.State())}
+		since := a.Since()
+		reading := scaling.AlarmReading{Name: p.AlarmName, State: string(a.State()), StateSince: &since}
 		if v, ok := a.Breach(p.MetricAggregationType); ok && a.State() == StateAlarm {
 			reading.Metric = &scaling.MetricValue{Value: v, Threshold: a.Spec().Threshold}
+			if slope, ok := a.Trend(); ok {
+				reading.Metric.SlopePerSecond = slope
+			}
+
 		}
 		readings = append(readings, reading)
 	}
 	before := r.snapshot(s)
-	d := workflow.Decide(r.target, workflow.PlanRequest{
+	d := decide(r.target, workflow.PlanRequest{
 		Before: before,
 		Lease:  activity.Lease{Acquired: true, State: r.state},
 		Alarms: workflow.Alarms{ReadAt: now, Alarms: readings},
-	}, now)
+	}, r.recs, now)
+	if rec := d.Recommendation; rec != nil && r.window > 0 {
+		r.recs = scaling.KeepRecommendations(r.recs, *rec, r.window)
+	}
 	switch {
 	case !d.Scale:
 		code := "unknown"
@@ -232,9 +308,11 @@ func (r *stepscalerRun) plan(s *Sim) {
 			code = d.NotScaledReasons[0].Code
 		}
 		s.Note("not scaled: " + code)
+		r.bill(s, notScaledTransitions, notScaledInvocations)
 		return
 	case d.DryRun:
 		s.Note("dry run: would scale")
+		r.bill(s, notScaledTransitions, notScaledInvocations)
 		return
 	}
 	p, _ := r.target.Policy(d.AlarmName)
@@ -248,10 +326,12 @@ func (r *stepscalerRun) plan(s *Sim) {
 func (r *stepscalerRun) checkStability(s *Sim) {
 	e, now := r.exec, s.Now()
 	e.watch = stability.Check(r.snapshot(s), e.watch, now)
+	r.bill(s, transitionsPerCheck, invocationsPerCheck)
 	if e.watch.Status == stability.InProgress {
 		e.due = now.Add(poll(e.watch))
 		return
 	}
+	r.bill(s, scalingTransitions, scalingInvocations)
 	markScaled(&r.state, e.plan.Direction, e.watch.Since, e.plan.Base)
 	if e.watch.Status != stability.Stable {
 		s.Note("unfulfilled: " + string(e.watch.Status))
@@ -261,6 +341,33 @@ func (r *stepscalerRun) checkStability(s *Sim) {
 
 func poll(w stability.Watch) time.Duration {
 	return time.Duration(max(w.PollSeconds, 1)) * time.Second
+}
+
+// decide is the plan step's decision: workflow.Decide's, with the recommendations the
+// state item keeps for the scale-in stabilization window. workflow.Decide passes the
+// state item's history, which holds no recommendations until the record step keeps them
+// (the wiring docs/backtest.md lists), so with some this follows workflow.Decide step by
+// step with them added; with none, or none in a window, the two decide alike
+// (TestDecideIsTheWorkflows).
+func decide(target config.ServiceTarget, req workflow.PlanRequest, recs []scaling.Recommendation, now time.Time) scaling.Decision {
+	if len(recs) == 0 {
+		return workflow.Decide(target, req, now)
+	}
+	effect := target.BoundsAt(now)
+	_, notScalable := stability.Scalable(req.Before)
+	h := req.Lease.State.History()
+	h.Recommendations = recs
+	d := scaling.Decide(target.Within(effect.Bounds), req.Alarms.Alarms, scaling.Observation{
+		Service: req.Before, History: h, NotScalable: notScalable, Now: now,
+	})
+	if d.Scale || notScalable != "" || req.Before.Status != service.StatusActive {
+		return d
+	}
+	if b, ok := workflow.IntoBounds(effect, req.Before.DesiredCount); ok {
+		b.DryRun = target.DryRun
+		return b
+	}
+	return d
 }
 
 // snapshot is what DescribeServices would report: an active service whose one deployment
