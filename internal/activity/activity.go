@@ -77,6 +77,9 @@ type State struct {
 	// decision taken again (every minute while an alarm stays in ALARM at a bound) is not
 	// recorded again: the activity log keeps to changes, the execution history has them all.
 	LastNotScaled *NotScaledMark `dynamodbav:"lastNotScaled,omitempty" json:"lastNotScaled,omitempty"`
+	// Recommendations are the service's recent TargetRatio recommendations, newest last,
+	// for a scale-in stabilization window (scaling.KeepRecommendations bounds them).
+	Recommendations []scaling.Recommendation `dynamodbav:"recommendations,omitempty" json:"recommendations,omitempty"`
 }
 
 // NotScaledMark identifies a recorded not-scaled decision.
@@ -86,11 +89,12 @@ type NotScaledMark struct {
 	ActivityID string `dynamodbav:"activityId" json:"activityId"`
 }
 
-// History returns what the planner needs of the state: cooldowns and suspensions.
+// History returns what the planner needs of the state: cooldowns, suspensions and recent
+// recommendations.
 func (s State) History() scaling.History {
 	return scaling.History{
 		LastScaleOutAt: s.LastScaleOutAt, LastScaleInAt: s.LastScaleInAt, LastScaleOutFrom: s.LastScaleOutFrom,
-		SuspendedOut: s.SuspendedOut, SuspendedIn: s.SuspendedIn,
+		SuspendedOut: s.SuspendedOut, SuspendedIn: s.SuspendedIn, Recommendations: s.Recommendations,
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/stepscaler/stepscaler/internal/alarmeval"
+	"github.com/stepscaler/stepscaler/internal/scaling"
 )
 
 // Window is the span of complete periods to read: [Start, End), Periods periods of Period.
@@ -51,4 +52,17 @@ func (w Window) Datapoints(values map[time.Time]float64) []alarmeval.Datapoint {
 // (Average, Minimum or Maximum). ok is false when the window has none.
 func (w Window) Value(values map[time.Time]float64, aggregation string) (float64, bool) {
 	return alarmeval.Aggregate(w.Datapoints(values), w.Periods, aggregation)
+}
+
+// Trend is the slope of the window's real datapoints, in the metric's units per second
+// (scaling.Slope over the periods' starts: a constant shift of the times leaves a slope
+// unchanged); ok is false with fewer than two.
+func (w Window) Trend(values map[time.Time]float64) (perSecond float64, ok bool) {
+	var pts []scaling.TimedValue
+	for i, d := range w.Datapoints(values) {
+		if !d.Missing {
+			pts = append(pts, scaling.TimedValue{At: w.Start.Add(time.Duration(i) * w.Period), Value: d.Value})
+		}
+	}
+	return scaling.Slope(pts)
 }

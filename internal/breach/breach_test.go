@@ -37,3 +37,17 @@ func TestWindowAndValue(t *testing.T) {
 		t.Error("a window without a period")
 	}
 }
+
+// TestTrend works the least-squares slope by hand: 80 at 10:00 and 95 at 10:02 (10:01
+// missing) rise 15 in 120 s, 0.125 a second; one datapoint gives no trend.
+func TestTrend(t *testing.T) {
+	at := func(m int) time.Time { return time.Date(2026, 11, 27, 10, m, 0, 0, time.UTC) }
+	w, _ := WindowAt(at(3).Add(40*time.Second), time.Minute, 3)
+	slope, ok := w.Trend(map[time.Time]float64{at(0): 80, at(2): 95, at(3): 500 /* outside */})
+	if !ok || slope != 0.125 {
+		t.Errorf("Trend = %v, %v; want 0.125", slope, ok)
+	}
+	if _, ok := w.Trend(map[time.Time]float64{at(1): 80}); ok {
+		t.Error("a trend from one datapoint")
+	}
+}

@@ -12,8 +12,8 @@ import (
 // desired replicas of pkg/controller/podautoscaler/horizontal.go), and what the workflow
 // keeps in the service's state item for the same purpose (History.Recommendations).
 type Recommendation struct {
-	At    time.Time `json:"at"`
-	Tasks int       `json:"tasks"`
+	At    time.Time `json:"at" dynamodbav:"at"`
+	Tasks int       `json:"tasks" dynamodbav:"tasks"`
 }
 
 // MaxRecommendations bounds how many recommendations a state item keeps, whatever the

@@ -9,13 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stepscaler/stepscaler/internal/activity"
-	"github.com/stepscaler/stepscaler/internal/config"
 	"github.com/stepscaler/stepscaler/internal/presets"
 	"github.com/stepscaler/stepscaler/internal/scaling"
-	"github.com/stepscaler/stepscaler/internal/schedule"
-	"github.com/stepscaler/stepscaler/internal/service"
-	"github.com/stepscaler/stepscaler/internal/workflow"
 )
 
 // TestMetricDelay: one task serves, so the metric is the demand, 1 request per second
@@ -87,40 +82,6 @@ func TestAlarmTrend(t *testing.T) {
 	mustRun(t, minuteTrace(seg{1, 3}, seg{1, 6}, seg{2, 9}), Setup{TaskCapacity: 100, Min: 1, Max: 1, InitialTasks: 1}, p)
 	if !p.ok || math.Abs(p.slope-0.05) > 1e-12 || p.since != 3*time.Minute {
 		t.Errorf("trend %v (%v), in its state since %s; want 0.05 a second and 3m", p.slope, p.ok, p.since)
-	}
-}
-
-// TestDecideIsTheWorkflows: without recommendations, the simulator decides with the plan
-// step's own code; with some, the state item's history reaches the planner.
-func TestDecideIsTheWorkflows(t *testing.T) {
-	now := t0.Add(time.Hour)
-	in := scaling.Policy{AlarmName: "low", MinCapacity: 1, MaxCapacity: 20, Direction: scaling.In, AdjustmentType: scaling.TargetRatio,
-		TargetValue: 50, Tolerance: 0.1, ScaleInStabilizationWindowSeconds: 300, CooldownSeconds: 60}
-	out := scaling.Policy{AlarmName: "high", MinCapacity: 1, MaxCapacity: 20, Direction: scaling.Out, Adjustment: 2, CooldownSeconds: 60}
-	target := config.ServiceTarget{Policies: []scaling.Policy{out, in}, Bounds: schedule.Bounds{Min: 1, Max: 20}}
-	since := now.Add(-time.Hour)
-	snap := service.Snapshot{Status: service.StatusActive, DesiredCount: 10, RunningCount: 10,
-		Deployments: []service.Deployment{{ID: "p", Status: service.DeploymentPrimary, RolloutState: service.RolloutCompleted, DesiredCount: 10, RunningCount: 10}}}
-	reqs := []workflow.PlanRequest{
-		{Before: snap, Lease: activity.Lease{Acquired: true}, Alarms: workflow.Alarms{ReadAt: now, Alarms: []scaling.AlarmReading{
-			{Name: "high", State: scaling.StateAlarm}, {Name: "low", State: scaling.StateOK}}}},
-		{Before: snap, Lease: activity.Lease{Acquired: true}, Alarms: workflow.Alarms{ReadAt: now, Alarms: []scaling.AlarmReading{
-			{Name: "high", State: scaling.StateOK}, {Name: "low", State: scaling.StateAlarm, Metric: &scaling.MetricValue{Value: 20, Threshold: 45}, StateSince: &since}}}},
-	}
-	// Recommendations older than the window change nothing either.
-	old := []scaling.Recommendation{{At: now.Add(-10 * time.Minute), Tasks: 15}}
-	for i, req := range reqs {
-		want := workflow.Decide(target, req, now)
-		for _, recs := range [][]scaling.Recommendation{nil, old} {
-			if got := decide(target, req, recs, now); !reflect.DeepEqual(got, want) {
-				t.Errorf("request %d, recommendations %v: %+v, the workflow's %+v", i, recs, got, want)
-			}
-		}
-	}
-	// 10 tasks at 20 against 50 recommend 4; a recommendation of 9 two minutes ago holds 9.
-	d := decide(target, reqs[1], []scaling.Recommendation{{At: now.Add(-2 * time.Minute), Tasks: 9}}, now)
-	if !d.Scale || d.To != 9 {
-		t.Errorf("with the recommendations: %+v, want a scale-in to 9", d)
 	}
 }
 

@@ -293,11 +293,14 @@ func (r *stepscalerRun) plan(s *Sim) {
 		readings = append(readings, reading)
 	}
 	before := r.snapshot(s)
-	d := decide(r.target, workflow.PlanRequest{
+	// The record step keeps the recommendations in the state item, where the plan reads them.
+	state := r.state
+	state.Recommendations = r.recs
+	d := workflow.Decide(r.target, workflow.PlanRequest{
 		Before: before,
-		Lease:  activity.Lease{Acquired: true, State: r.state},
+		Lease:  activity.Lease{Acquired: true, State: state},
 		Alarms: workflow.Alarms{ReadAt: now, Alarms: readings},
-	}, r.recs, now)
+	}, now)
 	if rec := d.Recommendation; rec != nil && r.window > 0 {
 		r.recs = scaling.KeepRecommendations(r.recs, *rec, r.window)
 	}
@@ -341,33 +344,6 @@ func (r *stepscalerRun) checkStability(s *Sim) {
 
 func poll(w stability.Watch) time.Duration {
 	return time.Duration(max(w.PollSeconds, 1)) * time.Second
-}
-
-// decide is the plan step's decision: workflow.Decide's, with the recommendations the
-// state item keeps for the scale-in stabilization window. workflow.Decide passes the
-// state item's history, which holds no recommendations until the record step keeps them
-// (the wiring docs/backtest.md lists), so with some this follows workflow.Decide step by
-// step with them added; with none, or none in a window, the two decide alike
-// (TestDecideIsTheWorkflows).
-func decide(target config.ServiceTarget, req workflow.PlanRequest, recs []scaling.Recommendation, now time.Time) scaling.Decision {
-	if len(recs) == 0 {
-		return workflow.Decide(target, req, now)
-	}
-	effect := target.BoundsAt(now)
-	_, notScalable := stability.Scalable(req.Before)
-	h := req.Lease.State.History()
-	h.Recommendations = recs
-	d := scaling.Decide(target.Within(effect.Bounds), req.Alarms.Alarms, scaling.Observation{
-		Service: req.Before, History: h, NotScalable: notScalable, Now: now,
-	})
-	if d.Scale || notScalable != "" || req.Before.Status != service.StatusActive {
-		return d
-	}
-	if b, ok := workflow.IntoBounds(effect, req.Before.DesiredCount); ok {
-		b.DryRun = target.DryRun
-		return b
-	}
-	return d
 }
 
 // snapshot is what DescribeServices would report: an active service whose one deployment

@@ -124,6 +124,31 @@ func (s *Store) Release(ctx context.Context, svc scaling.ServiceRef, owner strin
 	return nil
 }
 
+// KeepRecommendations replaces svc's recent recommendations (for a scale-in
+// stabilization window) while owner holds its lease: an execution that lost the lease
+// writes nothing, as the execution that took it plans from its own reading.
+func (s *Store) KeepRecommendations(ctx context.Context, svc scaling.ServiceRef, owner string, recs []scaling.Recommendation) error {
+	list, err := attributevalue.Marshal(recs)
+	if err != nil {
+		return fmt.Errorf("encode the recommendations of %s: %w", svc, err)
+	}
+	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:           &s.table,
+		Key:                 key(serviceKey(svc), stateSort),
+		UpdateExpression:    aws.String("SET recommendations = :recs"),
+		ConditionExpression: aws.String("leaseOwner = :owner"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":recs":  list,
+			":owner": &types.AttributeValueMemberS{Value: owner},
+		},
+	})
+	var lost *types.ConditionalCheckFailedException
+	if err != nil && !errors.As(err, &lost) {
+		return fmt.Errorf("keep the recommendations of %s: %w", svc, err)
+	}
+	return nil
+}
+
 // SetSuspended suspends or resumes svc's scaling in dir. It takes effect at the next
 // plan, without a redeploy.
 func (s *Store) SetSuspended(ctx context.Context, svc scaling.ServiceRef, dir scaling.Direction, suspended bool) error {

@@ -186,3 +186,33 @@ func TestActivities(t *testing.T) {
 		t.Errorf("another service's activities leaked: %+v", other)
 	}
 }
+
+// The recommendations are written while the writer holds the lease, and read back in
+// order; a writer that lost the lease writes nothing.
+func TestKeepRecommendations(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	web := scaling.ServiceRef{Cluster: "demo", Service: "web"}
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	if _, err := s.AcquireLease(ctx, web, "exec-a", now, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	recs := []scaling.Recommendation{{At: now.Add(-time.Minute), Tasks: 5}, {At: now, Tasks: 4}}
+	if err := s.KeepRecommendations(ctx, web, "exec-a", recs); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.KeepRecommendations(ctx, web, "exec-b", []scaling.Recommendation{{At: now, Tasks: 9}}); err != nil {
+		t.Fatalf("a writer without the lease: %v, want nothing written and no error", err)
+	}
+	st, err := s.State(ctx, web)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Recommendations) != 2 || !st.Recommendations[0].At.Equal(recs[0].At) || st.Recommendations[0].Tasks != 5 ||
+		!st.Recommendations[1].At.Equal(now) || st.Recommendations[1].Tasks != 4 {
+		t.Errorf("recommendations = %+v, want %+v", st.Recommendations, recs)
+	}
+	if h := st.History(); len(h.Recommendations) != 2 {
+		t.Errorf("History().Recommendations = %+v, want the two", h.Recommendations)
+	}
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stepscaler/stepscaler/internal/config"
 	"github.com/stepscaler/stepscaler/internal/scaling"
+	"github.com/stepscaler/stepscaler/internal/schedule"
 	"github.com/stepscaler/stepscaler/internal/service"
 )
 
@@ -83,5 +84,34 @@ func TestDecideLeavesAnInactiveServiceAlone(t *testing.T) {
 	r := PlanRequest{Before: service.Snapshot{Name: "web", Status: "DRAINING", DesiredCount: 1}}
 	if d := Decide(target, r, time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)); d.Scale {
 		t.Errorf("Decide = %+v, want no change to a DRAINING service", d)
+	}
+}
+
+// The recommendations the record step kept in the state item reach the planner: 10 tasks
+// at 20 against a target of 50 recommend ceil(10 × 20 / 50) = 4, but a recommendation of
+// 9 two minutes ago, inside the 300 s window, holds the scale-in at 9; one ten minutes
+// ago, outside it, holds nothing.
+func TestDecideReadsTheKeptRecommendations(t *testing.T) {
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	in := scaling.Policy{AlarmName: "low", MinCapacity: 1, MaxCapacity: 20, Direction: scaling.In, AdjustmentType: scaling.TargetRatio,
+		TargetValue: 50, Tolerance: 0.1, ScaleInStabilizationWindowSeconds: 300, CooldownSeconds: 60}
+	target := config.ServiceTarget{Policies: []scaling.Policy{in}, Bounds: schedule.Bounds{Min: 1, Max: 20}}
+	since := now.Add(-time.Hour)
+	req := PlanRequest{Before: service.Snapshot{Status: service.StatusActive, DesiredCount: 10, RunningCount: 10,
+		Deployments: []service.Deployment{{ID: "p", Status: service.DeploymentPrimary, RolloutState: service.RolloutCompleted, DesiredCount: 10, RunningCount: 10}}}}
+	req.Lease.Acquired = true
+	req.Alarms.Alarms = []scaling.AlarmReading{{Name: "low", State: scaling.StateAlarm, Metric: &scaling.MetricValue{Value: 20, Threshold: 45}, StateSince: &since}}
+	for _, tt := range []struct {
+		kept []scaling.Recommendation
+		to   int
+	}{
+		{nil, 4},
+		{[]scaling.Recommendation{{At: now.Add(-2 * time.Minute), Tasks: 9}}, 9},
+		{[]scaling.Recommendation{{At: now.Add(-10 * time.Minute), Tasks: 15}}, 4},
+	} {
+		req.Lease.State.Recommendations = tt.kept
+		if d := Decide(target, req, now); !d.Scale || d.To != tt.to {
+			t.Errorf("kept %v: %+v, want a scale-in to %d", tt.kept, d, tt.to)
+		}
 	}
 }

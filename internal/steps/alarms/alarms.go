@@ -57,6 +57,8 @@ func (h *Handler) Read(ctx context.Context, req workflow.AlarmsRequest) (workflo
 			r.State = a.State
 			if !a.Transitioned.IsZero() {
 				out.Transitioned[p.AlarmName] = a.Transitioned
+				since := a.Transitioned
+				r.StateSince = &since // for a scale-in stabilization window (scaling.Policy)
 			}
 		}
 		if ok && r.State == scaling.StateAlarm && p.SizesFromMetric() {
@@ -89,6 +91,10 @@ func (h *Handler) metric(ctx context.Context, a awscw.Alarm, p scaling.Policy, n
 			w.Start.Format(time.RFC3339), w.End.Format(time.RFC3339))
 	}
 	m := &scaling.MetricValue{Value: v}
+	if p.ScaleOutLeadSeconds > 0 {
+		// Only a policy that sizes ahead of the trend reads it (scaling.Policy).
+		m.SlopePerSecond, _ = w.Trend(values)
+	}
 	switch {
 	case a.Threshold != nil:
 		m.Threshold = *a.Threshold

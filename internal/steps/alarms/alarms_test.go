@@ -285,6 +285,11 @@ func TestRead(t *testing.T) {
 	if at, ok := got.Transitioned["web-backlog-high"]; !ok || !at.Equal(now) {
 		t.Errorf("web-backlog-high transitioned at %v (%t), want %v", at, ok, now)
 	}
+	for _, r := range got.Alarms {
+		if r.Name == "web-backlog-high" && (r.StateSince == nil || !r.StateSince.Equal(now)) {
+			t.Errorf("web-backlog-high in its state since %v, want %v", r.StateSince, now)
+		}
+	}
 	if at, ok := got.Transitioned["web-deleted"]; ok {
 		t.Errorf("web-deleted transitioned at %v, want no time: CloudWatch has no such alarm", at)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/stepscaler/stepscaler/internal/activity"
 	"github.com/stepscaler/stepscaler/internal/config"
 	"github.com/stepscaler/stepscaler/internal/metrics"
+	"github.com/stepscaler/stepscaler/internal/scaling"
 	"github.com/stepscaler/stepscaler/internal/steps"
 	"github.com/stepscaler/stepscaler/internal/store"
 	"github.com/stepscaler/stepscaler/internal/workflow"
@@ -69,7 +70,7 @@ func (h *Handler) Record(ctx context.Context, req workflow.RecordRequest) (workf
 	now := h.now()
 	act := workflow.BuildActivity(req, target.Policies, now)
 	out := workflow.OutcomeOf(act, st)
-	recordErr := h.write(ctx, act, st, &out)
+	recordErr := errors.Join(h.write(ctx, act, st, &out), h.keepRecommendation(ctx, target, st, req.Execution.Name))
 	var releaseErr error
 	if noCooldown := (*store.CooldownError)(nil); !errors.As(recordErr, &noCooldown) {
 		releaseErr = h.store.Release(ctx, st.Service, req.Execution.Name)
@@ -120,6 +121,28 @@ func (h *Handler) write(ctx context.Context, act activity.Activity, st workflow.
 		o.Scaled = &store.Scaled{Direction: p.Direction, At: w.Since, From: p.Base}
 	}
 	return h.store.Record(ctx, st.Service, o)
+}
+
+// keepRecommendation adds the plan's recommendation to the service's recent ones, for
+// the policies' scale-in stabilization window (scaling.Policy), whether or not the
+// service scaled or the decision repeats the last one: the window needs every minute's.
+// It writes only while this execution holds the lease, before giving it back.
+func (h *Handler) keepRecommendation(ctx context.Context, target config.ServiceTarget, st workflow.State, owner string) error {
+	window := longestWindow(target.Policies)
+	if window == 0 || st.Plan == nil || st.Plan.Recommendation == nil || st.Lease == nil || !st.Lease.Acquired {
+		return nil
+	}
+	recs := scaling.KeepRecommendations(st.Lease.State.Recommendations, *st.Plan.Recommendation, window)
+	return h.store.KeepRecommendations(ctx, st.Service, owner, recs)
+}
+
+// longestWindow is the longest scale-in stabilization window of the policies.
+func longestWindow(policies []scaling.Policy) time.Duration {
+	var longest time.Duration
+	for _, p := range policies {
+		longest = max(longest, time.Duration(p.ScaleInStabilizationWindowSeconds)*time.Second)
+	}
+	return longest
 }
 
 func lastNotScaled(st workflow.State) *activity.NotScaledMark {
