@@ -149,7 +149,7 @@ func (e *Emulator) call(op, authorization string, body []byte) (any, []delivery,
 	if !ok {
 		return nil, nil, errorf("UnknownOperation", "The local CloudWatch emulator does not implement the operation %s.", op)
 	}
-	if f, ok := e.faults.Take(op); ok {
+	if f, ok := e.faults.Take(op, body); ok {
 		return nil, nil, &apiError{Code: f.Error, Message: f.Message}
 	}
 	c := &call{now: e.now()}

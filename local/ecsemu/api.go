@@ -107,7 +107,7 @@ func (e *Emulator) call(op, authorization string, body []byte) (any, error) {
 	if !ok {
 		return nil, &apiError{Type: "UnknownOperationException", Message: "Unknown operation " + op}
 	}
-	if f, fail := e.faults.Take(op); fail {
+	if f, fail := e.faults.Take(op, body); fail {
 		return nil, &apiError{Type: f.Error, Message: f.Message}
 	}
 	// After Take: a fault's Delay lets time pass and other requests run.

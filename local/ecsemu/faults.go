@@ -29,6 +29,9 @@ var faultCodes = emulator.FaultCodes{Default: ServerError, Throttling: Throttlin
 // InjectFault queues f. Faults match in the order they were injected.
 func (e *Emulator) InjectFault(f Fault) { e.faults.Inject(f) }
 
+// PendingFaults returns the uses the injected faults have left.
+func (e *Emulator) PendingFaults() int { return e.faults.Pending() }
+
 // Calls returns how many requests of the operation the emulator received,
 // failed ones included; "" counts all operations.
 func (e *Emulator) Calls(operation string) int { return e.faults.Calls(operation) }

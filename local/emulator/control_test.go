@@ -50,7 +50,7 @@ func TestControlHandlers(t *testing.T) {
 
 	// The injected fault is queued with its defaults.
 	mu.Lock()
-	f, ok := q.Take("Update")
+	f, ok := q.Take("Update", nil)
 	mu.Unlock()
 	if !ok || f.Error != "Throttled" || f.Message != "Rate exceeded" {
 		t.Errorf("queued %+v, %v", f, ok)

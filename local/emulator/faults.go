@@ -23,6 +23,10 @@ type Fault struct {
 	// late. A client that gives up first (a Lambda function that runs out of
 	// time) sees no answer at all.
 	Delay time.Duration
+	// Match, when set, limits the fault to requests whose body contains it
+	// (a service's name, say), so that a test can slow one service's calls
+	// while other services' executions share the emulator.
+	Match string
 }
 
 // faultJSON is a Fault in the control API: the Delay as a Go duration string
@@ -33,11 +37,12 @@ type faultJSON struct {
 	Times     int    `json:"times"`
 	Message   string `json:"message"`
 	Delay     string `json:"delay,omitempty"`
+	Match     string `json:"match,omitempty"`
 }
 
 // MarshalJSON writes the fault as the control API does.
 func (f Fault) MarshalJSON() ([]byte, error) {
-	w := faultJSON{Operation: f.Operation, Error: f.Error, Times: f.Times, Message: f.Message}
+	w := faultJSON{Operation: f.Operation, Error: f.Error, Times: f.Times, Message: f.Message, Match: f.Match}
 	if f.Delay != 0 {
 		w.Delay = f.Delay.String()
 	}
@@ -62,7 +67,7 @@ func (f *Fault) UnmarshalJSON(b []byte) error {
 		}
 		delay = d
 	}
-	*f = Fault{Operation: w.Operation, Error: w.Error, Times: w.Times, Message: w.Message, Delay: delay}
+	*f = Fault{Operation: w.Operation, Error: w.Error, Times: w.Times, Message: w.Message, Delay: delay, Match: w.Match}
 	return nil
 }
 
@@ -120,8 +125,8 @@ func (q *Faults) Count(op string) {
 	q.calls[op]++
 }
 
-// Take consumes one use of the first fault matching op and returns it, with
-// the uses it has left; the lock must be held. fail reports whether the
+// Take consumes one use of the first fault matching op and the request's
+// body and returns it, with the uses it has left; the lock must be held. fail reports whether the
 // request is to fail with the fault's Error.
 //
 // A fault with a Delay holds the request that long before Take returns,
@@ -130,9 +135,12 @@ func (q *Faults) Count(op string) {
 // its scheduler goes on running: the caller must read the emulator's state,
 // its clock included, only after Take. A Delay without an Error only slows
 // the request: fail is false.
-func (q *Faults) Take(op string) (f Fault, fail bool) {
+func (q *Faults) Take(op string, body []byte) (f Fault, fail bool) {
 	for i, queued := range q.queue {
 		if queued.Operation != "" && queued.Operation != op {
+			continue
+		}
+		if queued.Match != "" && !bytes.Contains(body, []byte(queued.Match)) {
 			continue
 		}
 		if queued.Times--; queued.Times == 0 {
@@ -160,6 +168,17 @@ func (q *Faults) Calls(operation string) int {
 	n := 0
 	for _, c := range q.calls {
 		n += c
+	}
+	return n
+}
+
+// Pending returns the uses the queued faults have left.
+func (q *Faults) Pending() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	n := 0
+	for _, f := range q.queue {
+		n += f.Times
 	}
 	return n
 }

@@ -63,7 +63,7 @@ func TestFaultQueue(t *testing.T) {
 			}
 			for i, tk := range tt.takes {
 				mu.Lock()
-				f, ok := q.Take(tk.op)
+				f, ok := q.Take(tk.op, nil)
 				mu.Unlock()
 				if ok != (tk.want != "") || f.Error != tk.want {
 					t.Errorf("take %d (%s): %q, %v; want %q", i, tk.op, f.Error, ok, tk.want)
@@ -95,7 +95,7 @@ func TestFaultDefaults(t *testing.T) {
 			q := emulator.NewFaults(&mu, codes)
 			q.Inject(tt.in)
 			mu.Lock()
-			got, fail := q.Take("Update")
+			got, fail := q.Take("Update", nil)
 			mu.Unlock()
 			if fail != (tt.want.Error != "") || got != tt.want {
 				t.Errorf("took %+v, %v; want %+v", got, fail, tt.want)
@@ -149,7 +149,7 @@ func TestFaultDelay(t *testing.T) {
 			mu.Lock()
 			defer mu.Unlock()
 			start := time.Now()
-			f, fail := q.Take(op)
+			f, fail := q.Take(op, nil)
 			results <- result{op, fail, f.Error, time.Since(start)}
 		}()
 	}
@@ -159,7 +159,7 @@ func TestFaultDelay(t *testing.T) {
 	mu.Lock()
 	waited := time.Since(locked)
 	q.Count("List")
-	f, fail := q.Take("List") // no fault of its own: not held
+	f, fail := q.Take("List", nil) // no fault of its own: not held
 	mu.Unlock()
 	if waited > delay/2 || fail || f != (emulator.Fault{}) {
 		t.Errorf("another request waited %v for the lock and took %+v, %v; want no wait and no fault", waited, f, fail)
@@ -178,7 +178,7 @@ func TestFaultDelay(t *testing.T) {
 		t.Errorf("three requests held %v together, want about %v", all, delay)
 	}
 	mu.Lock()
-	_, fail = q.Take("Describe") // both uses spent
+	_, fail = q.Take("Describe", nil) // both uses spent
 	mu.Unlock()
 	if fail {
 		t.Error("a third Describe met the fault of two uses")
@@ -209,5 +209,36 @@ func TestFaultJSON(t *testing.T) {
 		if err := json.Unmarshal([]byte(bad), &f); err == nil {
 			t.Errorf("%s decoded as %+v", bad, f)
 		}
+	}
+}
+
+// A fault with Match meets only the requests whose body contains it; others of the
+// same operation pass it by and leave its uses alone.
+func TestFaultMatchesTheBody(t *testing.T) {
+	var mu sync.Mutex
+	q := emulator.NewFaults(&mu, codes)
+	q.Inject(emulator.Fault{Operation: "Describe", Match: `"slow-ecs"`, Times: 2})
+	if got := q.Pending(); got != 2 {
+		t.Errorf("pending %d uses, want 2", got)
+	}
+	mu.Lock()
+	takes := []struct {
+		body string
+		fail bool
+	}{
+		{`{"services":["web"]}`, false},
+		{`{"services":["slow-ecs"]}`, true},
+		{`{"services":["slow-ecs-2"]}`, false}, // the quotes make it exact
+		{`{"services":["slow-ecs"]}`, true},
+		{`{"services":["slow-ecs"]}`, false}, // both uses spent
+	}
+	for i, tk := range takes {
+		if _, fail := q.Take("Describe", []byte(tk.body)); fail != tk.fail {
+			t.Errorf("take %d of %s: fail %v, want %v", i, tk.body, fail, tk.fail)
+		}
+	}
+	mu.Unlock()
+	if got := q.Pending(); got != 0 {
+		t.Errorf("pending %d uses after both were taken, want 0", got)
 	}
 }

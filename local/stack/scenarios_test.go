@@ -159,7 +159,7 @@ func TestECSThrottlingIsRetried(t *testing.T) {
 	skipShort(t)
 	createService(t, "throttled", ecsemu.ServiceSpec{DesiredCount: 1})
 	updates := st.ECS.Calls("UpdateService")
-	st.ECS.InjectFault(ecsemu.Fault{Operation: "UpdateService", Error: ecsemu.Throttling, Times: 2})
+	st.ECS.InjectFault(ecsemu.Fault{Operation: "UpdateService", Match: `"throttled"`, Error: ecsemu.Throttling, Times: 2})
 	name, status := fire(t, "throttled-high", "throttled")
 	if status != sfntypes.ExecutionStatusSucceeded {
 		t.Fatalf("execution %s: %s", name, status)
