@@ -53,10 +53,14 @@ func newConfiguredAlarms(scope constructs.Construct, cfg *config.Config, topic a
 			if datapoints == 0 {
 				datapoints = m.EvaluationPeriods
 			}
+			from := "the scaling configuration"
+			if p := a.PresetName(); p != "" {
+				from = "the scaling configuration's preset " + p
+			}
 			props := &awscloudwatch.AlarmProps{
 				AlarmName: jsii.String(a.AlarmName),
-				AlarmDescription: jsii.String(fmt.Sprintf("Stepscaler: scales ECS service %s/%s %s (created from the scaling configuration)",
-					s.Cluster, s.Service, a.Direction)),
+				AlarmDescription: jsii.String(fmt.Sprintf("Stepscaler: scales ECS service %s/%s %s (created from %s)",
+					s.Cluster, s.Service, a.Direction, from)),
 				Metric:             alarmMetric(m),
 				Threshold:          jsii.Number(m.Threshold),
 				ComparisonOperator: comparisonOperators[m.ComparisonOperator],

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -30,13 +31,58 @@ func TestAlarmsFromConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(dir)})
+	tmpl := alarmsTemplate(t, cfg)
+	checkAlarms(t, tmpl, cfg, "{Ref:"+byConstructID(t, tmpl, "AWS::SNS::Topic", "Topic").id+"}")
+}
+
+// alarmsTemplate synthesizes a stack of a topic and the configuration's alarms.
+func alarmsTemplate(t *testing.T, cfg *config.Config) map[string]any {
+	t.Helper()
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
 	st := awscdk.NewStack(app, jsii.String("AlarmsOnly"), nil)
 	topic := awssns.NewTopic(st, jsii.String("Topic"), nil)
 	newConfiguredAlarms(st, cfg, topic)
-	tmpl := *assertions.Template_FromStack(st, nil).ToJSON()
-	checkAlarms(t, tmpl, cfg, "{Ref:"+byConstructID(t, tmpl, "AWS::SNS::Topic", "Topic").id+"}")
+	return *assertions.Template_FromStack(st, nil).ToJSON()
+}
+
+// TestPresetAlarmsInTheTemplate: the checkout service of testdata/alarms.json names the
+// latency-first preset on a metric whose full use is 50 per task. Worked by hand from the
+// preset's definition: a 60% target is 30, so the scale-out alarm fires above 33 on one
+// of three 10 s datapoints and the scale-in alarm below 27 on two of two 30 s ones,
+// missing data not breaching, each on the preset's metric and statistic.
+func TestPresetAlarmsInTheTemplate(t *testing.T) {
+	synthesized(t)
+	cfg, err := config.Load(filepath.Join("testdata", "alarms.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]map[string]any{}
+	for _, a := range resources(alarmsTemplate(t, cfg), "AWS::CloudWatch::Alarm") {
+		if name, ok := a.props["AlarmName"].(string); ok {
+			byName[name] = a.props
+		}
+	}
+	want := map[string]map[string]any{
+		"checkout-out": {"Period": 10.0, "Threshold": 33.0, "ComparisonOperator": "GreaterThanThreshold", "EvaluationPeriods": 3.0, "DatapointsToAlarm": 1.0},
+		"checkout-in":  {"Period": 30.0, "Threshold": 27.0, "ComparisonOperator": "LessThanThreshold", "EvaluationPeriods": 2.0, "DatapointsToAlarm": 2.0},
+	}
+	for name, fields := range want {
+		p, ok := byName[name]
+		if !ok {
+			t.Errorf("no alarm %s in the template", name)
+			continue
+		}
+		fields["Namespace"], fields["MetricName"], fields["Statistic"] = "Shop", "InFlightRequestsPerTask", "Maximum"
+		fields["TreatMissingData"] = "notBreaching"
+		for k, v := range fields {
+			if p[k] != v {
+				t.Errorf("%s: %s = %v, want %v", name, k, p[k], v)
+			}
+		}
+		if d, _ := p["AlarmDescription"].(string); !strings.Contains(d, "preset latency-first") {
+			t.Errorf("%s: AlarmDescription %q does not name the preset", name, d)
+		}
+	}
 }
 
 var percentileStat = regexp.MustCompile(`^p\d`)

@@ -43,6 +43,37 @@ type Service struct {
 	// ScheduledActions change minCapacity and maxCapacity at set times, as Application
 	// Auto Scaling's scheduled actions do.
 	ScheduledActions []ScheduledAction `json:"scheduledActions,omitempty"`
+	// Preset scales the service with a named preset (latency-first, balanced,
+	// cost-first): the construct creates the preset's two alarms on its metric.
+	Preset *Preset `json:"preset,omitempty"`
+}
+
+// Preset is a named policy preset and what it needs to know of the service
+// (docs/configuration.md, Presets).
+type Preset struct {
+	Name   string        `json:"name"`
+	Metric *PresetMetric `json:"metric"`
+	// CapacityPerTask is the metric's value when one task is fully used.
+	CapacityPerTask *float64 `json:"capacityPerTask"`
+	// TargetUtilizationPercent is the target in percent of CapacityPerTask; nil takes the
+	// preset's own.
+	TargetUtilizationPercent *float64 `json:"targetUtilizationPercent,omitempty"`
+	// StartupSeconds is how long a new task takes to serve; nil is 60.
+	StartupSeconds *int `json:"startupSeconds,omitempty"`
+	// AlarmNamePrefix names the two alarms; "" is stepscaler-<cluster>-<service>.
+	AlarmNamePrefix string `json:"alarmNamePrefix,omitempty"`
+}
+
+// PresetMetric is the per-task metric a preset's alarms watch, published at high
+// resolution: one metric or metric math, without period or threshold.
+type PresetMetric struct {
+	Namespace  string            `json:"namespace,omitempty"`
+	MetricName string            `json:"metricName,omitempty"`
+	Dimensions map[string]string `json:"dimensions,omitempty"`
+	Statistic  string            `json:"statistic,omitempty"`
+	Expression string            `json:"expression,omitempty"`
+	Label      string            `json:"label,omitempty"`
+	Metrics    []MetricQuery     `json:"metrics,omitempty"`
 }
 
 // ScheduledAction is one scheduled action of a service.
@@ -74,16 +105,20 @@ type Alarm struct {
 	AlarmType string `json:"alarmType,omitempty"`
 	// AdjustmentType is ChangeInCapacity (the default), PercentChangeInCapacity,
 	// ExactCapacity or TargetRatio.
-	AdjustmentType              string           `json:"adjustmentType,omitempty"`
-	Adjustment                  *int             `json:"adjustment,omitempty"`
-	StepAdjustments             []StepAdjustment `json:"stepAdjustments,omitempty"`
-	MinAdjustmentMagnitude      *int             `json:"minAdjustmentMagnitude,omitempty"`
-	TargetValue                 *float64         `json:"targetValue,omitempty"`
-	Tolerance                   *float64         `json:"tolerance,omitempty"`
-	ScaleLimit                  *ScaleLimit      `json:"scaleLimit,omitempty"`
-	CooldownSeconds             *int             `json:"cooldownSeconds,omitempty"`
-	StabilizationTimeoutSeconds *int             `json:"stabilizationTimeoutSeconds,omitempty"`
-	PollIntervalSeconds         *int             `json:"pollIntervalSeconds,omitempty"`
+	AdjustmentType         string           `json:"adjustmentType,omitempty"`
+	Adjustment             *int             `json:"adjustment,omitempty"`
+	StepAdjustments        []StepAdjustment `json:"stepAdjustments,omitempty"`
+	MinAdjustmentMagnitude *int             `json:"minAdjustmentMagnitude,omitempty"`
+	TargetValue            *float64         `json:"targetValue,omitempty"`
+	Tolerance              *float64         `json:"tolerance,omitempty"`
+	ScaleLimit             *ScaleLimit      `json:"scaleLimit,omitempty"`
+	// ScaleInStabilizationWindowSeconds (TargetRatio scale-in) and ScaleOutLeadSeconds
+	// (TargetRatio scale-out) are described in docs/configuration.md.
+	ScaleInStabilizationWindowSeconds *int `json:"scaleInStabilizationWindowSeconds,omitempty"`
+	ScaleOutLeadSeconds               *int `json:"scaleOutLeadSeconds,omitempty"`
+	CooldownSeconds                   *int `json:"cooldownSeconds,omitempty"`
+	StabilizationTimeoutSeconds       *int `json:"stabilizationTimeoutSeconds,omitempty"`
+	PollIntervalSeconds               *int `json:"pollIntervalSeconds,omitempty"`
 	// MetricAggregationType is Average (the default), Minimum or Maximum.
 	MetricAggregationType string `json:"metricAggregationType,omitempty"`
 	// Metric, when given, makes the construct create the alarm; without it the alarm

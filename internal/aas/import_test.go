@@ -456,7 +456,7 @@ func TestImportTargets(t *testing.T) {
 
 	// A service with neither a policy nor a scheduled action has nothing to scale it by.
 	r, err = importJSON(t, targets(""), policies(), actions(), alarms(nil))
-	if !errors.Is(err, ErrNothingImported) || !hasFinding(r.Findings, finding{"scalable target", NotImported, "must list at least one alarm, unless the service has scheduledActions"}) {
+	if !errors.Is(err, ErrNothingImported) || !hasFinding(r.Findings, finding{"scalable target", NotImported, "must list at least one alarm, unless the service has a preset or scheduledActions"}) {
 		t.Errorf("a bare target: %v\n%s", err, findingsText(r.Findings))
 	}
 	// One with scheduled actions only is a service.

@@ -4,9 +4,11 @@
 package config
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -52,6 +54,8 @@ const (
 	// length of ScheduledActionName (PutScheduledAction, AAS API Reference).
 	maxScheduledActions = 200
 	maxActionNameLen    = 256
+	// maxWindowSeconds bounds scaleInStabilizationWindowSeconds and scaleOutLeadSeconds.
+	maxWindowSeconds = 3600
 )
 
 // Config is the whole scaling configuration.
@@ -105,6 +109,21 @@ type Service struct {
 	// Auto Scaling's scheduled actions do. A service with scheduled actions may have no
 	// alarm.
 	ScheduledActions []ScheduledAction `json:"scheduledActions,omitempty"`
+	// Preset scales the service with one of the named presets (package presets). Parse
+	// resolves it into the preset's two alarms and appends them to Alarms, so that the
+	// functions, the stack and the simulator all see ordinary alarms.
+	Preset *Preset `json:"preset,omitempty"`
+}
+
+// MarshalJSON writes the service as its file gives it: the alarms its preset resolved to
+// are left out, since the preset block stands for them. A parsed configuration written out
+// thus parses again to the same configuration, rather than to one whose preset collides
+// with its own alarms.
+func (s Service) MarshalJSON() ([]byte, error) {
+	type file Service // the same fields, without this method
+	f := file(s)
+	f.Alarms = slices.DeleteFunc(slices.Clone(s.Alarms), func(a Alarm) bool { return a.preset != "" })
+	return json.Marshal(f)
 }
 
 // ScheduledAction is one scheduled action of a service, spelled as Application Auto
@@ -151,19 +170,33 @@ type Alarm struct {
 	StepAdjustments        []StepAdjustment `json:"stepAdjustments,omitempty"`
 	MinAdjustmentMagnitude *int             `json:"minAdjustmentMagnitude,omitempty"`
 	// TargetValue, Tolerance and ScaleLimit configure TargetRatio.
-	TargetValue                 *float64    `json:"targetValue,omitempty"`
-	Tolerance                   *float64    `json:"tolerance,omitempty"`
-	ScaleLimit                  *ScaleLimit `json:"scaleLimit,omitempty"`
-	CooldownSeconds             *int        `json:"cooldownSeconds,omitempty"`
-	StabilizationTimeoutSeconds *int        `json:"stabilizationTimeoutSeconds,omitempty"`
-	PollIntervalSeconds         *int        `json:"pollIntervalSeconds,omitempty"`
+	TargetValue *float64    `json:"targetValue,omitempty"`
+	Tolerance   *float64    `json:"tolerance,omitempty"`
+	ScaleLimit  *ScaleLimit `json:"scaleLimit,omitempty"`
+	// ScaleInStabilizationWindowSeconds holds a TargetRatio scale-in at the highest
+	// recommendation of the window, as the HPA's scale-down stabilization window;
+	// ScaleOutLeadSeconds sizes a TargetRatio scale-out for the metric this far ahead on
+	// its trend. scaling.Policy's fields of the same names say exactly how.
+	ScaleInStabilizationWindowSeconds *int `json:"scaleInStabilizationWindowSeconds,omitempty"`
+	ScaleOutLeadSeconds               *int `json:"scaleOutLeadSeconds,omitempty"`
+	CooldownSeconds                   *int `json:"cooldownSeconds,omitempty"`
+	StabilizationTimeoutSeconds       *int `json:"stabilizationTimeoutSeconds,omitempty"`
+	PollIntervalSeconds               *int `json:"pollIntervalSeconds,omitempty"`
 	// MetricAggregationType combines the alarm's datapoints for step and TargetRatio
 	// policies: Average (default), Minimum or Maximum.
 	MetricAggregationType string `json:"metricAggregationType,omitempty"`
 	// Metric, when given, lets the CDK app create the alarm; without it the alarm is
 	// expected to exist already and only needs the topic as an alarm action.
 	Metric *Metric `json:"metric,omitempty"`
+
+	// preset names the preset the alarm was resolved from; empty for an alarm the file
+	// lists.
+	preset string
 }
+
+// PresetName is the name of the preset the alarm was resolved from (Service.Preset), or
+// "" for an alarm the configuration lists itself.
+func (a Alarm) PresetName() string { return a.preset }
 
 // AlarmType is the kind of CloudWatch alarm an Alarm entry names.
 type AlarmType string
@@ -262,6 +295,10 @@ func Parse(name string, data []byte) (*Config, error) {
 	}
 	if len(problems) > 0 {
 		return nil, &Error{File: name, Problems: problems}
+	}
+	if err := c.resolvePresets(); err != nil {
+		// The validator resolved every preset already; this is a bug, not a bad file.
+		return nil, &Error{File: name, Problems: []Problem{{"(presets)", err.Error()}}}
 	}
 	c.index(v.schedules)
 	return &c, nil
@@ -463,6 +500,9 @@ func (a Alarm) policy(s Service) scaling.Policy {
 		if l := a.ScaleLimit; l != nil {
 			p.ScaleLimit = &scaling.ScaleLimit{MaxTasks: orDefault(l.MaxTasks, 0), MaxPercent: orDefault(l.MaxPercent, 0)}
 		}
+		// Validation allows each only in its direction.
+		p.ScaleInStabilizationWindowSeconds = orDefault(a.ScaleInStabilizationWindowSeconds, 0)
+		p.ScaleOutLeadSeconds = orDefault(a.ScaleOutLeadSeconds, 0)
 	case len(a.StepAdjustments) > 0:
 		p.StepAdjustments = make([]scaling.StepAdjustment, len(a.StepAdjustments))
 		for i, st := range a.StepAdjustments {

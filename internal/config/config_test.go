@@ -62,7 +62,9 @@ const everyField = `{
          {"metricIntervalLowerBound": 10, "metricIntervalUpperBound": null, "scalingAdjustment": 3}
        ]},
       {"alarmName": "web-rps-high", "direction": "out", "adjustmentType": "TargetRatio", "targetValue": 1000,
-       "scaleLimit": {"maxTasks": 4, "maxPercent": 100}},
+       "scaleLimit": {"maxTasks": 4, "maxPercent": 100}, "scaleOutLeadSeconds": 90},
+      {"alarmName": "web-rps-low", "direction": "in", "adjustmentType": "TargetRatio", "targetValue": 1000, "tolerance": 0.2,
+       "scaleInStabilizationWindowSeconds": 300},
       {"alarmName": "web-cpu-low", "direction": "in", "adjustmentType": "PercentChangeInCapacity", "adjustment": 25,
        "minAdjustmentMagnitude": 2},
       {"alarmName": "web-night", "direction": "in", "adjustmentType": "ExactCapacity", "adjustment": 0}
@@ -71,6 +73,11 @@ const everyField = `{
     "cluster": "prod", "service": "api", "minCapacity": 1, "maxCapacity": 4,
     "alarms": [{"alarmName": "api-high", "direction": "out", "adjustmentType": "PercentChangeInCapacity",
       "stepAdjustments": [{"metricIntervalUpperBound": 0, "scalingAdjustment": 0}, {"metricIntervalLowerBound": 0, "scalingAdjustment": 50}]}]
+  }, {
+    "cluster": "prod", "service": "checkout", "minCapacity": 2, "maxCapacity": 30, "alarms": [],
+    "preset": {"name": "balanced", "capacityPerTask": 200, "targetUtilizationPercent": 75, "startupSeconds": 45,
+      "alarmNamePrefix": "checkout",
+      "metric": {"namespace": "Shop", "metricName": "RequestsPerTask", "dimensions": {"Service": "checkout"}, "statistic": "Average"}}
   }]
 }`
 
@@ -98,12 +105,18 @@ func TestLookupFillsNewPolicyFields(t *testing.T) {
 	ratio.TargetValue, ratio.Tolerance = 1000, DefaultTolerance
 	ratio.ScaleLimit = &scaling.ScaleLimit{MaxTasks: 4, MaxPercent: 100}
 	ratio.MetricAggregationType = DefaultMetricAggregationType
+	ratio.ScaleOutLeadSeconds = 90
+	ratioIn := common
+	ratioIn.AlarmName, ratioIn.Direction, ratioIn.AdjustmentType = "web-rps-low", scaling.In, scaling.TargetRatio
+	ratioIn.TargetValue, ratioIn.Tolerance = 1000, 0.2
+	ratioIn.MetricAggregationType = DefaultMetricAggregationType
+	ratioIn.ScaleInStabilizationWindowSeconds = 300
 	pct := common
 	pct.AlarmName, pct.Direction, pct.AdjustmentType = "web-cpu-low", scaling.In, scaling.PercentChangeInCapacity
 	pct.Adjustment, pct.MinAdjustmentMagnitude = 25, 2
 	exact := common
 	exact.AlarmName, exact.Direction, exact.AdjustmentType = "web-night", scaling.In, scaling.ExactCapacity
-	for _, want := range []scaling.Policy{steps, ratio, pct, exact} {
+	for _, want := range []scaling.Policy{steps, ratio, ratioIn, pct, exact} {
 		got, ok := c.Lookup(want.AlarmName)
 		if !ok || !reflect.DeepEqual(got.Policy, want) {
 			t.Errorf("Lookup(%s).Policy =\n  %+v\nwant\n  %+v", want.AlarmName, got.Policy, want)

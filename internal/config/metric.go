@@ -51,9 +51,16 @@ var (
 )
 
 // metric checks the block the CDK app creates an alarm from, with PutMetricAlarm's
-// rules (Amazon CloudWatch API Reference). A field of the other form (a statistic beside
-// metric math, a label beside one metric) is refused: the app would ignore it.
+// rules (Amazon CloudWatch API Reference).
 func (v *validator) metric(at string, m Metric) {
+	v.metricIdentity(at, m)
+	v.alarmShape(at, m)
+}
+
+// metricIdentity checks which metric a block names: one metric or metric math. A field of
+// the other form (a statistic beside metric math, a label beside one metric) is refused:
+// the app would ignore it.
+func (v *validator) metricIdentity(at string, m Metric) {
 	given := func(fields ...string) bool {
 		return slices.ContainsFunc(fields, func(f string) bool { return v.given[at+"."+f] })
 	}
@@ -94,6 +101,11 @@ func (v *validator) metric(at string, m Metric) {
 	default:
 		v.addf(at, "give namespace/metricName/statistic for one metric, or expression/metrics for metric math")
 	}
+}
+
+// alarmShape checks how the alarm evaluates the metric.
+func (v *validator) alarmShape(at string, m Metric) {
+	given := func(field string) bool { return v.given[at+"."+field] }
 	// CloudWatch accepts 10, 20, 30 (high resolution) or any multiple of 60.
 	if p := m.PeriodSeconds; !(p == 10 || p == 20 || p == 30 || (p >= 60 && p%60 == 0 && p <= 86400)) {
 		v.addf(at+".periodSeconds", "must be 10, 20, 30 or a multiple of 60 up to 86400, got %d", p)

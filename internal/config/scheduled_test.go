@@ -146,7 +146,7 @@ func TestScheduledActionValidation(t *testing.T) {
 	}
 	// A service needs an alarm or a scheduled action.
 	expectProblem(t, `{"services": [{"cluster": "a", "service": "web", "minCapacity": 2, "maxCapacity": 20, "alarms": []}]}`,
-		"services[0].alarms", "must list at least one alarm, unless the service has scheduledActions")
+		"services[0].alarms", "must list at least one alarm, unless the service has a preset or scheduledActions")
 }
 
 // TestWithin: the policies a step decides with, in the bounds the schedule has in force;

@@ -116,6 +116,7 @@ func TestValidConfigsPassBoth(t *testing.T) {
 	files := []string{
 		filepath.Join("..", "..", "config", "stepscaler.json"),
 		filepath.Join("..", "..", "config", "scheduled-scaling.json"),
+		filepath.Join("..", "..", "config", "presets.json"),
 		filepath.Join("..", "..", "local", "demo", "stepscaler.json"),
 		filepath.Join("..", "..", "local", "stack", "testdata", "scenarios.json"),
 		filepath.Join("..", "..", "cdk", "stepscaler", "testdata", "alarms.json"),

@@ -71,14 +71,23 @@ func (c *Config) validate(given map[string]bool, unreadable func(string) bool) *
 		if sched := v.scheduledActions(at, s); len(sched) > 0 {
 			v.schedules[i] = sched
 		}
+		// One alarm drives one service: a notification must resolve to exactly one policy.
+		alarmAt := func(name, field string) {
+			if prev, dup := seenAlarm[name]; dup && name != "" {
+				v.addf(field, "alarm %q is already configured at %s", name, prev)
+			}
+			seenAlarm[name] = field
+		}
 		for j, a := range s.Alarms {
 			aat := fmt.Sprintf("%s.alarms[%d]", at, j)
 			v.alarm(aat, a)
-			// One alarm drives one service: a notification must resolve to exactly one policy.
-			if prev, dup := seenAlarm[a.AlarmName]; dup && a.AlarmName != "" {
-				v.addf(aat+".alarmName", "alarm %q is already configured at %s", a.AlarmName, prev)
+			alarmAt(a.AlarmName, aat+".alarmName")
+		}
+		if s.Preset != nil {
+			v.preset(at+".preset", s)
+			for _, name := range s.Preset.alarmNames(s) {
+				alarmAt(name, at+".preset")
 			}
-			seenAlarm[a.AlarmName] = aat
 		}
 	}
 	return v
@@ -96,8 +105,8 @@ func (v *validator) service(at string, s Service) {
 	if s.MaxCapacity < s.MinCapacity {
 		v.addf(at+".maxCapacity", "must not be below minCapacity (%d), got %d", s.MinCapacity, s.MaxCapacity)
 	}
-	if len(s.Alarms) == 0 && len(s.ScheduledActions) == 0 {
-		v.addf(at+".alarms", "must list at least one alarm, unless the service has scheduledActions")
+	if len(s.Alarms) == 0 && len(s.ScheduledActions) == 0 && s.Preset == nil {
+		v.addf(at+".alarms", "must list at least one alarm, unless the service has a preset or scheduledActions")
 	}
 }
 
@@ -227,7 +236,8 @@ func (v *validator) adjustment(at string, a Alarm) {
 		for _, f := range []struct {
 			name string
 			set  bool
-		}{{"targetValue", a.TargetValue != nil}, {"tolerance", a.Tolerance != nil}, {"scaleLimit", a.ScaleLimit != nil}} {
+		}{{"targetValue", a.TargetValue != nil}, {"tolerance", a.Tolerance != nil}, {"scaleLimit", a.ScaleLimit != nil},
+			{"scaleInStabilizationWindowSeconds", a.ScaleInStabilizationWindowSeconds != nil}, {"scaleOutLeadSeconds", a.ScaleOutLeadSeconds != nil}} {
 			if f.set {
 				v.addf(at+"."+f.name, "applies only to TargetRatio, adjustmentType is %s", t)
 			}
@@ -236,6 +246,17 @@ func (v *validator) adjustment(at string, a Alarm) {
 }
 
 func (v *validator) targetRatio(at string, a Alarm) {
+	// The HPA's scale-down stabilization window and a scale-out's lead are each a
+	// TargetRatio rule of one direction; an hour is beyond any use (the HPA's default
+	// window is 5 minutes).
+	if a.ScaleInStabilizationWindowSeconds != nil && a.Direction != scaling.In {
+		v.addf(at+".scaleInStabilizationWindowSeconds", `applies only to a scale-in alarm ("direction": "in")`)
+	}
+	v.intRange(at+".scaleInStabilizationWindowSeconds", a.ScaleInStabilizationWindowSeconds, 0, maxWindowSeconds)
+	if a.ScaleOutLeadSeconds != nil && a.Direction != scaling.Out {
+		v.addf(at+".scaleOutLeadSeconds", `applies only to a scale-out alarm ("direction": "out")`)
+	}
+	v.intRange(at+".scaleOutLeadSeconds", a.ScaleOutLeadSeconds, 0, maxWindowSeconds)
 	switch tv := a.TargetValue; {
 	case tv == nil:
 		v.addf(at+".targetValue", "required with TargetRatio: the metric value to size the service for")
