@@ -169,6 +169,8 @@ func documentedExamples(t *testing.T) map[string]string {
 			config = `{"services": [{"cluster": "a", "service": "web", "minCapacity": 0, "maxCapacity": 100, ` + example + `}]}`
 		case strings.HasPrefix(example, `{ "alarmName"`):
 			config = `{"services": [{"cluster": "a", "service": "web", "minCapacity": 0, "maxCapacity": 100, "alarms": [` + example + `]}]}`
+		case strings.HasPrefix(example, `{ "cluster"`):
+			config = `{"services": [` + example + `]}`
 		case strings.HasPrefix(example, `"scheduledActions"`):
 			config = `{"services": [{"cluster": "a", "service": "web", "minCapacity": 2, "maxCapacity": 20, "alarms": [], ` + example + `}]}`
 		}

@@ -7,10 +7,11 @@
 // CloudWatch high-resolution alarms where the preset asks for speed.
 //
 // A preset is data. Rules turns it into the policies and alarm definitions of one
-// service; the backtest (package simulate) replays them, and the configuration would
-// resolve a "preset" entry to the same rules. Each preset's main knob is its target
-// utilization: sweeping it draws the preset's trade-off curve. docs/backtest.md gives
-// where each preset sits on every shipped trace, the metric it needs and what it costs.
+// service; the backtest (package simulate) replays them, and the configuration (package
+// config) resolves a service's "preset" block to the same rules. Each preset's main knob
+// is its target utilization: sweeping it draws the preset's trade-off curve.
+// docs/configuration.md describes them for users; docs/backtest.md gives where each sits
+// on every shipped trace and what it costs.
 package presets
 
 import (
