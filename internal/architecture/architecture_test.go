@@ -23,12 +23,14 @@ func deps(t *testing.T, pkg string) []string {
 }
 
 // TestPurePackagesImportNoAWSSDK: parsing a notification, planning, judging stability,
-// sizing a breach, building an activity and the configuration are pure functions of their
-// inputs, so they are table-tested without any AWS and reused by the backtest.
+// sizing a breach, building an activity, the configuration, scheduled actions, the presets
+// and the translation of Application Auto Scaling's output are pure functions of their
+// inputs, so they are table-tested without any AWS and reused by the backtest and the CLI.
 func TestPurePackagesImportNoAWSSDK(t *testing.T) {
 	for _, pkg := range []string{
 		"internal/alarm", "internal/alarmeval", "internal/breach", "internal/config", "internal/scaling",
 		"internal/service", "internal/stability", "internal/activity", "internal/workflow", "internal/simulate",
+		"internal/schedule", "internal/presets", "internal/aas",
 	} {
 		for _, d := range deps(t, pkg) {
 			if strings.HasPrefix(d, "github.com/aws/") {
