@@ -34,27 +34,33 @@ const Month = 30 * 24 * time.Hour
 
 // AlarmsMonthly is what the preset's two alarms cost a month.
 func (p Preset) AlarmsMonthly() float64 {
-	total := 0.0
-	for _, s := range []Shape{p.Out, p.In} {
-		if s.HighResolution() {
-			total += HighResolutionAlarmMonthly
-		} else {
-			total += StandardAlarmMonthly
-		}
+	return AlarmMonthly(p.Out.Period) + AlarmMonthly(p.In.Period)
+}
+
+// AlarmMonthly is what one metric alarm of the given period costs a month: a period under
+// a minute makes it a high-resolution alarm.
+func AlarmMonthly(period time.Duration) float64 {
+	if (Shape{Period: period}).HighResolution() {
+		return HighResolutionAlarmMonthly
 	}
-	return total
+	return StandardAlarmMonthly
 }
 
 // PublishPeriod is how often the preset's metric must be published: its shortest alarm
 // period.
 func (p Preset) PublishPeriod() time.Duration { return min(p.Out.Period, p.In.Period) }
 
-// MetricMonthly is what publishing the preset's metric costs a month when each of
-// taskMonths task-months of tasks (the mean number of tasks over a month) calls
-// PutMetricData once a PublishPeriod, plus the custom metric itself. A metric that AWS
-// publishes for free (ECS's CPUUtilization at 60 s) costs nothing; every preset's alarms
-// need a finer one.
+// MetricMonthly is what publishing the preset's metric costs a month (PublishedMetricMonthly
+// at its PublishPeriod).
 func (p Preset) MetricMonthly(taskMonths float64) float64 {
-	requests := taskMonths * float64(Month/p.PublishPeriod())
+	return PublishedMetricMonthly(taskMonths, p.PublishPeriod())
+}
+
+// PublishedMetricMonthly is what a custom metric costs a month when each of taskMonths
+// task-months of tasks (the mean number of tasks over a month) calls PutMetricData once a
+// period, plus the custom metric itself. A metric that AWS publishes for free (ECS's
+// CPUUtilization at 60 s) costs nothing; every preset's alarms need a finer one.
+func PublishedMetricMonthly(taskMonths float64, period time.Duration) float64 {
+	requests := taskMonths * float64(Month/period)
 	return CustomMetricMonthly + requests*PutMetricDataPerRequest
 }

@@ -144,3 +144,19 @@ func TestCosts(t *testing.T) {
 		t.Errorf("metric for 2 tasks at 30 s: $%v, want $2.028", got)
 	}
 }
+
+// TestCostOfAnyPeriod prices alarms and a metric by period alone, as the configured
+// policy's are: a 60 s alarm is standard ($0.10), a 30 s one high-resolution ($0.30); a
+// metric published every 20 s by 3 tasks is 30 × 4,320 × 3 = 388,800 requests, $3.888,
+// plus $0.30.
+func TestCostOfAnyPeriod(t *testing.T) {
+	if got := AlarmMonthly(time.Minute); math.Abs(got-0.10) > 1e-9 {
+		t.Errorf("60 s alarm $%v, want $0.10", got)
+	}
+	if got := AlarmMonthly(30 * time.Second); math.Abs(got-0.30) > 1e-9 {
+		t.Errorf("30 s alarm $%v, want $0.30", got)
+	}
+	if got := PublishedMetricMonthly(3, 20*time.Second); math.Abs(got-(3.888+0.30)) > 1e-9 {
+		t.Errorf("metric for 3 tasks at 20 s: $%v, want $4.188", got)
+	}
+}

@@ -260,3 +260,30 @@ func TestFrontierChart(t *testing.T) {
 		t.Error("the oracle or the coinciding curve has its own legend entry")
 	}
 }
+
+// TestConfiguredCostByPeriod: the configured policy is priced by its own alarms. Two
+// 60 s alarms (one left to the setup's default period) cost $0.10 each and need no
+// custom metric; a 10 s alarm beside a 60 s one costs $0.30 + $0.10, and its metric,
+// published every 10 s by 2 tasks, 30 × 8,640 × 2 = 518,400 requests, $5.184 + $0.30.
+func TestConfiguredCostByPeriod(t *testing.T) {
+	policies := func(outPeriod time.Duration) *simulate.Stepscaler {
+		return &simulate.Stepscaler{Policies: []simulate.PolicyAlarm{
+			{Alarm: simulate.AlarmSpec{Name: "high", Period: outPeriod}},
+			{Alarm: simulate.AlarmSpec{Name: "low", Period: time.Minute}},
+		}}
+	}
+	tests := []struct {
+		name           string
+		out            time.Duration
+		alarms, metric float64
+	}{
+		{"standard alarms, one at the setup's period", 0, 0.20, 0},
+		{"one high-resolution alarm", 10 * time.Second, 0.40, 5.184 + 0.30},
+	}
+	for _, tt := range tests {
+		alarms, metric := configuredCost(policies(tt.out), time.Minute, 2)
+		if math.Abs(alarms-tt.alarms) > 1e-9 || math.Abs(metric-tt.metric) > 1e-9 {
+			t.Errorf("%s: alarms $%v, metric $%v; want $%v and $%v", tt.name, alarms, metric, tt.alarms, tt.metric)
+		}
+	}
+}

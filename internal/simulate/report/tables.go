@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
@@ -147,9 +148,11 @@ func formatCost(w io.Writer, o Options, tr simulate.Trace, rs []simulate.Result)
 		lambda := invocations * (presets.LambdaRequestPrice + presets.LambdaGBSecondsPerInvocation*presets.LambdaArmGBSecond)
 		gmd := reads * presets.GetMetricDataPerMetric
 		meanTasks := r.Measures.TaskMinutes / span.Minutes()
-		alarms, metric := float64(alarmsOf(o, r.Autoscaler))*presets.StandardAlarmMonthly, 0.0
+		var alarms, metric float64
 		if p, ok := byName[r.Autoscaler]; ok {
 			alarms, metric = p.AlarmsMonthly(), p.MetricMonthly(meanTasks)
+		} else {
+			alarms, metric = configuredCost(o.Stepscaler, o.Setup.AlarmPeriod, meanTasks)
 		}
 		fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.1f\t\n", shortName(r.Autoscaler),
 			executions, transitions, sfn, lambda, gmd, alarms, metric, sfn+lambda+gmd+alarms+metric, meanTasks)
@@ -158,10 +161,33 @@ func formatCost(w io.Writer, o Options, tr simulate.Trace, rs []simulate.Result)
 		return err
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "The configured policy's alarms are counted as standard ones, on a metric AWS publishes for free (ECS CPUUtilization).")
-	fmt.Fprintln(w, "A preset's metric is counted as each task calling PutMetricData once a period, plus the custom metric;")
+	fmt.Fprintln(w, "The configured policy's alarms are priced by their periods; its metric is counted as one AWS publishes for free")
+	fmt.Fprintln(w, "(ECS CPUUtilization) unless an alarm's period is under a minute, which needs a custom high-resolution one.")
+	fmt.Fprintln(w, "Such a metric, and a preset's, is counted as each task calling PutMetricData once a period, plus the custom metric;")
 	fmt.Fprintln(w, "AAS target tracking's two alarms cost $0.20 a month, its scaling nothing more.")
 	return nil
+}
+
+// configuredCost is what the configured policy's alarms and metric cost a month: each
+// alarm by its period, and when one has a period under a minute, a custom metric published
+// at the shortest (AWS services publish at one minute at best, see docs/configuration.md,
+// Presets).
+func configuredCost(st *simulate.Stepscaler, setupPeriod time.Duration, meanTasks float64) (alarms, metric float64) {
+	shortest := time.Duration(0)
+	for _, pa := range st.Policies {
+		period := pa.Alarm.Period
+		if period == 0 { // the alarm takes the setup's
+			period = cmp.Or(setupPeriod, simulate.DefaultAlarmPeriod)
+		}
+		alarms += presets.AlarmMonthly(period)
+		if shortest == 0 || period < shortest {
+			shortest = period
+		}
+	}
+	if shortest > 0 && shortest < time.Minute {
+		metric = presets.PublishedMetricMonthly(meanTasks, shortest)
+	}
+	return alarms, metric
 }
 
 // alarmsOf is how many alarms the named Stepscaler policy has.
