@@ -6,7 +6,8 @@ RIE_MODULE := github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambd
 FUNCTIONS := $(notdir $(wildcard functions/*))
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -buildvcs=false -ldflags "-s -w"
 
-# jsii (the CDK's Go bridge) warns on Node 20; the CDK CLI must not phone home.
+# Node 22 or later is supported; on Node 20, which still runs everything, jsii (the CDK's
+# Go bridge) prints an end-of-life banner. The CDK CLI must not phone home.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 export PATH := $(CURDIR)/bin:$(PATH)
