@@ -205,6 +205,12 @@ func (l *lines) take() []string {
 
 func start(t *testing.T) *env {
 	t.Helper()
+	return startWith(t, recordConfig)
+}
+
+// startWith is start with the deployed configuration cfgJSON.
+func startWith(t *testing.T, cfgJSON string) *env {
+	t.Helper()
 	db := dynamodb.New(dynamodb.Options{
 		Region:           "us-east-1",
 		BaseEndpoint:     aws.String(dynamoURL()),
@@ -215,7 +221,7 @@ func start(t *testing.T) *env {
 	if err := store.CreateTable(t.Context(), db, table); err != nil {
 		t.Fatalf("create table: %v", err)
 	}
-	cfg, err := config.Parse("record.json", []byte(recordConfig))
+	cfg, err := config.Parse("record.json", []byte(cfgJSON))
 	if err != nil {
 		t.Fatalf("parse the configuration: %v", err)
 	}
