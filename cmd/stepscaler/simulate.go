@@ -34,6 +34,9 @@ func simulateCmd(args []string) error {
 	}
 	p := newProgress()
 	opts.Progress = func(s string) { p.step("%s", s) }
+	if note := scheduleNote(opts); note != "" {
+		p.step("%s", note)
+	}
 	if *o.output == "json" {
 		return printJSON(opts)
 	}
@@ -160,6 +163,21 @@ func (o simulateOptions) options(fs *flag.FlagSet) (backtest.Options, error) {
 		AnchorTarget: anchor, Scales: scales, Frontier: sweeping, Grid: grid,
 		Sensitivity: *o.sensitivity, Knobs: knobs, PeakWindow: *o.peak, Dir: *o.out, Workers: *o.workers,
 	}, nil
+}
+
+// scheduleNote says, when the service has scheduled actions, that only its Stepscaler
+// applies them; "" without.
+func scheduleNote(o backtest.Options) string {
+	sched := o.Stepscaler.Schedule
+	if len(sched) == 0 {
+		return ""
+	}
+	names := make([]string, len(sched))
+	for i, a := range sched {
+		names[i] = a.Name
+	}
+	return fmt.Sprintf("%s applies the service's %d scheduled actions (%s) over the bounds [%d, %d], as deployed; the presets and the other autoscalers keep [%d, %d]",
+		o.Stepscaler.Name(), len(sched), strings.Join(names, ", "), o.Setup.Min, o.Setup.Max, o.Setup.Min, o.Setup.Max)
 }
 
 // grid reads --sweep, --sweep-targets and --preset-targets.

@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stepscaler/stepscaler/internal/simulate"
+	backtest "github.com/stepscaler/stepscaler/internal/simulate/report"
 )
 
 func TestParseRange(t *testing.T) {
@@ -113,6 +116,65 @@ func TestSimulateCommand(t *testing.T) {
 	}
 	if len(printed) != 1 || len(printed[0].Results) != 7 || printed[0].Results[1].Autoscaler != "stepscaler balanced" {
 		t.Errorf("printed %+v", printed)
+	}
+}
+
+// TestSimulateScheduledService: a --config service's scheduled actions reach its
+// Stepscaler, and only it: the presets in the line-up have none.
+func TestSimulateScheduledService(t *testing.T) {
+	b, err := os.ReadFile("../../config/stepscaler.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg map[string]any
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	web := cfg["services"].([]any)[0].(map[string]any)
+	web["scheduledActions"] = []any{map[string]any{"scheduledActionName": "lunch", "schedule": "cron(0 12 * * ? *)",
+		"scalableTargetAction": map[string]any{"minCapacity": 6, "maxCapacity": 20}}}
+	delete(cfg, "$schema")
+	b, err = json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "scheduled.json")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	trace := writeTrace(t)
+	opts := func(config string) backtest.Options {
+		t.Helper()
+		fs := newFlags("simulate")
+		o := simulateFlags(fs)
+		if err := fs.Parse([]string{"--config", config, "--service", "prod/web", "--task-capacity", "100", "--trace", trace, "--presets", "balanced"}); err != nil {
+			t.Fatal(err)
+		}
+		opts, err := o.options(fs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return opts
+	}
+	o := opts(path)
+	if len(o.Stepscaler.Schedule) != 1 || o.Stepscaler.Schedule[0].Name != "lunch" {
+		t.Fatalf("schedule %+v", o.Stepscaler.Schedule)
+	}
+	if note := scheduleNote(o); !strings.Contains(note, "stepscaler prod/web applies the service's 1 scheduled actions (lunch) over the bounds [2, 20]") ||
+		!strings.Contains(note, "the presets and the other autoscalers keep [2, 20]") {
+		t.Errorf("note %q", note)
+	}
+	line, err := simulate.Lineup(o.Stepscaler, o.Presets, o.Setup, o.Models, o.AnchorTarget)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, a := range line {
+		if st, ok := a.(*simulate.Stepscaler); ok && (i == 0) != (len(st.Schedule) == 1) {
+			t.Errorf("%s: %d scheduled actions", st.Name(), len(st.Schedule))
+		}
+	}
+	if note := scheduleNote(opts("../../config/stepscaler.json")); note != "" {
+		t.Errorf("the shipped config has no scheduled actions, note %q", note)
 	}
 }
 

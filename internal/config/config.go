@@ -383,6 +383,26 @@ func (t ServiceTarget) AlarmNames() []string {
 	return names
 }
 
+// Watch is how long and how often a change of the service is watched for stability: the
+// deciding alarm's stabilizationTimeoutSeconds and pollIntervalSeconds; for a change its
+// bounds made (alarm ""), as long as its longest policy would and as often as its most
+// frequent, or the defaults when it has no alarm at all. ok is false for an alarm the
+// service does not have.
+func (t ServiceTarget) Watch(alarm string) (timeoutSeconds, pollSeconds int, ok bool) {
+	if alarm != "" {
+		p, ok := t.Policy(alarm)
+		return p.StabilizationTimeoutSeconds, p.PollIntervalSeconds, ok
+	}
+	timeoutSeconds, pollSeconds = DefaultStabilizationTimeoutSeconds, DefaultPollIntervalSeconds
+	for i, p := range t.Policies {
+		if i == 0 {
+			timeoutSeconds, pollSeconds = p.StabilizationTimeoutSeconds, p.PollIntervalSeconds
+		}
+		timeoutSeconds, pollSeconds = max(timeoutSeconds, p.StabilizationTimeoutSeconds), min(pollSeconds, p.PollIntervalSeconds)
+	}
+	return timeoutSeconds, pollSeconds, true
+}
+
 // LongestStabilization is the longest stabilizationTimeoutSeconds among the service's
 // alarms: the longest one step of the service may wait for it to settle.
 func (t ServiceTarget) LongestStabilization() time.Duration {

@@ -379,3 +379,25 @@ func TestAlarmSources(t *testing.T) {
 	expectProblem(t, `{"alarmSources": [{"accountId": "1111", "region": "eu west"}], "services": [{"cluster": "a", "service": "web", "minCapacity": 1, "maxCapacity": 2, "alarms": [{"alarmName": "x", "direction": "out"}]}]}`,
 		"alarmSources[0].accountId", "12 digits")
 }
+
+// TestServiceTargetWatch: a change an alarm decided is watched as its policy says; one the
+// bounds made (no alarm) as long as the longest policy and as often as the most frequent:
+// 900 s every 15 s for policies of 600 s/15 s and 900 s/30 s.
+func TestServiceTargetWatch(t *testing.T) {
+	c, err := Parse("watch.json", []byte(`{"services": [{"cluster": "prod", "service": "web", "minCapacity": 1, "maxCapacity": 9,
+	  "alarms": [{"alarmName": "high", "direction": "out", "stabilizationTimeoutSeconds": 600, "pollIntervalSeconds": 15},
+	             {"alarmName": "low", "direction": "in", "stabilizationTimeoutSeconds": 900, "pollIntervalSeconds": 30}]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	target, _ := c.Service(scaling.ServiceRef{Cluster: "prod", Service: "web"})
+	for _, tt := range []struct {
+		alarm         string
+		timeout, poll int
+		ok            bool
+	}{{"high", 600, 15, true}, {"low", 900, 30, true}, {"", 900, 15, true}, {"other", 0, 0, false}} {
+		if timeout, poll, ok := target.Watch(tt.alarm); timeout != tt.timeout || poll != tt.poll || ok != tt.ok {
+			t.Errorf("alarm %q: watched %d s every %d s (%v), want %d every %d (%v)", tt.alarm, timeout, poll, ok, tt.timeout, tt.poll, tt.ok)
+		}
+	}
+}

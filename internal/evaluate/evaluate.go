@@ -19,6 +19,7 @@ import (
 	"github.com/stepscaler/stepscaler/internal/config"
 	"github.com/stepscaler/stepscaler/internal/executions"
 	"github.com/stepscaler/stepscaler/internal/scaling"
+	"github.com/stepscaler/stepscaler/internal/schedule"
 	"github.com/stepscaler/stepscaler/internal/workflow"
 )
 
@@ -75,23 +76,16 @@ type Result struct {
 }
 
 // ScheduleCatchUp is how long after a scheduled action fires the evaluation keeps
-// starting its service's execution, one a minute. Application Auto Scaling applies an
-// action once; here the execution of the minute it fires may find the lease held by one
-// that planned under the old bounds, so the next minutes look again. Each look is an
-// execution that changes nothing once the count is within the bounds, and a repeated
-// not-scaled decision is recorded once.
-const ScheduleCatchUp = 5 * time.Minute
+// starting its service's execution (schedule.CatchUp).
+const ScheduleCatchUp = schedule.CatchUp
 
 // ServicesScheduled lists, in the configuration's order, the services with a scheduled
 // action that fired in the minute or in the ScheduleCatchUp before it.
 func ServicesScheduled(cfg *config.Config, minute time.Time) []scaling.ServiceRef {
 	var out []scaling.ServiceRef
 	for _, t := range cfg.ServiceTargets() {
-		for back := time.Duration(0); back < ScheduleCatchUp; back += time.Minute {
-			if len(t.Schedule.Due(minute.Add(-back))) > 0 {
-				out = append(out, t.Service)
-				break
-			}
+		if t.Schedule.DueWithin(minute) {
+			out = append(out, t.Service)
 		}
 	}
 	return out

@@ -133,6 +133,36 @@ func TestServicesScheduled(t *testing.T) {
 	}
 }
 
+// TestServicesScheduledOverTwoDays counts, minute by minute over two days, the minutes in
+// which a service with a daily cron, an at() and a rate() every 7 minutes from 09:03 to
+// 10:00 is started. By hand: the cron's two firings give 5 minutes each, the at() 5; the
+// rate fires at 09:03, 09:10, ..., 09:59 (9 firings, 7 minutes apart) and each covers 5
+// minutes without overlap up to 10:03, 45. 10 + 5 + 45 = 60.
+func TestServicesScheduledOverTwoDays(t *testing.T) {
+	cfg, err := config.Parse("scheduled.json", []byte(`{"services": [
+  {"cluster": "prod", "service": "web", "minCapacity": 1, "maxCapacity": 9,
+   "alarms": [{"alarmName": "web-high", "direction": "out"}],
+   "scheduledActions": [
+     {"scheduledActionName": "mornings", "schedule": "cron(0 8 * * ? *)", "scalableTargetAction": {"minCapacity": 4, "maxCapacity": 9}},
+     {"scheduledActionName": "once", "schedule": "at(2026-11-30T13:30:00)", "scalableTargetAction": {"minCapacity": 2, "maxCapacity": 9}},
+     {"scheduledActionName": "often", "schedule": "rate(7 minutes)", "startTime": "2026-11-30T09:03:00Z", "endTime": "2026-11-30T10:00:00Z",
+      "scalableTargetAction": {"minCapacity": 1, "maxCapacity": 9}}]}
+]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+	due := 0
+	for m := day.Add(-24 * time.Hour); m.Before(day.Add(24 * time.Hour)); m = m.Add(time.Minute) {
+		if len(ServicesScheduled(cfg, m)) > 0 {
+			due++
+		}
+	}
+	if due != 60 {
+		t.Errorf("%d minutes due over the two days, want 60", due)
+	}
+}
+
 func TestUnion(t *testing.T) {
 	a, b, c := scaling.ServiceRef{Service: "a"}, scaling.ServiceRef{Service: "b"}, scaling.ServiceRef{Service: "c"}
 	got := union([]scaling.ServiceRef{a, b}, []scaling.ServiceRef{b, c})

@@ -119,6 +119,26 @@ func (s Schedule) Due(t time.Time) []Firing {
 	return due
 }
 
+// CatchUp is how long after a scheduled action fires the per-minute evaluation keeps
+// starting its service's execution, one a minute. Application Auto Scaling applies an
+// action once; here the execution of the minute it fires may find the lease held by one
+// that planned under the old bounds, so the next minutes look again. Each look is an
+// execution that changes nothing once the count is within the bounds, and a repeated
+// not-scaled decision is recorded once.
+const CatchUp = 5 * time.Minute
+
+// DueWithin reports whether an action fired in the minute that contains t or in the
+// CatchUp before it: whether the evaluation of that minute starts the service's
+// execution for its schedule.
+func (s Schedule) DueWithin(t time.Time) bool {
+	for back := time.Duration(0); back < CatchUp && len(s) > 0; back += time.Minute {
+		if len(s.Due(t.Add(-back))) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // Clone is a copy of the schedule that shares nothing the caller could change with it.
 func (s Schedule) Clone() Schedule {
 	if s == nil {

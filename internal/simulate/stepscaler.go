@@ -25,14 +25,16 @@ type PolicyAlarm struct {
 // Stepscaler replays Stepscaler as deployed: the two triggers and the Scale state machine
 // (statemachine/scale.asl.json). Every minute the evaluation (and, at once, an alarm's
 // transition into ALARM) starts an execution for the service if one of its alarms is in
-// ALARM: at most one per minute, and one that finds another execution holding the lease
-// ends at once. An execution reads every alarm's state and the value of its metric over
-// its evaluation periods (with its trend, scaling.Slope), plans as the plan step does
-// (workflow.Decide, whose scaling.Decide it calls with the state item's history),
-// updates desiredCount, polls stability.Check at the deciding policy's poll interval
-// until its verdict, and records the cooldown and the decision's recommendation. A
-// dry-run policy decides and never applies. The workflow's few seconds of Lambda and
-// Step Functions latency are not modelled, and no execution fails.
+// ALARM or one of its scheduled actions fired in the minute or the four before it
+// (evaluate.ServicesScheduled): at most one per minute, and one that finds another
+// execution holding the lease ends at once. An execution reads every alarm's state and
+// the value of its metric over its evaluation periods (with its trend, scaling.Slope),
+// plans as the plan step does (workflow.Decide, whose scaling.Decide it calls with the
+// state item's history, within the bounds the schedule has in force), updates
+// desiredCount, polls stability.Check at the deciding policy's poll interval until its
+// verdict, and records the cooldown and the decision's recommendation. A dry-run policy
+// decides and never applies. The workflow's few seconds of Lambda and Step Functions
+// latency are not modelled, and no execution fails.
 //
 // The notes count the executions ("executions"), the state transitions they make
 // ("state transitions", what a Standard workflow is billed for) and the Lambda
@@ -45,6 +47,16 @@ type Stepscaler struct {
 	// schedule's finest rate, and the name's minute). The backtest's sensitivity uses it
 	// to show what the per-minute cadence costs against the HPA's 15 s.
 	Cadence time.Duration
+	// Schedule is the service's scheduled actions (config.ServiceTarget.Schedule), applied
+	// as deployed: each firing sets the minimum, the maximum or both from then on, over
+	// the setup's Min and Max, which stand for the service's configured bounds; the
+	// evaluation starts an execution in the minute an action fires and the four after,
+	// and workflow.Decide moves the desired count into the bounds in force. No bound is
+	// clamped into the setup's: a run in which the schedule's bounds lead Stepscaler to a
+	// desired count outside [Min, Max], where the deployed workflow would go, fails.
+	// Only Stepscaler applies it; the other autoscalers, the presets included, keep the
+	// setup's bounds.
+	Schedule schedule.Schedule
 }
 
 // NewStepscaler pairs one service's policies with their alarms, found by the policies'
@@ -85,8 +97,9 @@ func NewStepscaler(policies []scaling.Policy, alarms map[string]AlarmSpec) (*Ste
 }
 
 // StepscalerFromConfig builds the Stepscaler of one configured service, named
-// "cluster/service" or, when unambiguous, "service". Each alarm's definition comes from
-// alarms when given there, else from its metric block; an alarm with neither is an error.
+// "cluster/service" or, when unambiguous, "service", with its scheduled actions. Each
+// alarm's definition comes from alarms when given there, else from its metric block; an
+// alarm with neither is an error.
 // cfg must come from config.Load or config.Parse, which resolve the policies.
 func StepscalerFromConfig(cfg *config.Config, name string, alarms map[string]AlarmSpec) (*Stepscaler, error) {
 	var svc *config.Service
@@ -125,6 +138,9 @@ func StepscalerFromConfig(cfg *config.Config, name string, alarms map[string]Ala
 		return nil, err
 	}
 	st.Label = "stepscaler " + svc.Cluster + "/" + svc.Service
+	if t, ok := cfg.Service(scaling.ServiceRef{Cluster: svc.Cluster, Service: svc.Service}); ok {
+		st.Schedule = t.Schedule
+	}
 	return st, nil
 }
 
@@ -164,13 +180,15 @@ func (st *Stepscaler) Bounds() (minCapacity, maxCapacity int) {
 }
 
 // Start adds the alarms. Every autoscaler is compared within the same bounds, so the
-// setup's Min and Max replace the policies' minCapacity and maxCapacity.
+// setup's Min and Max replace the policies' minCapacity and maxCapacity, and are the
+// bounds the schedule's actions then change.
 func (st *Stepscaler) Start(s *Sim) (Controller, error) {
 	if len(st.Policies) == 0 {
 		return nil, errors.New("no policies")
 	}
 	r := &stepscalerRun{alarms: map[string]*Alarm{}, cadence: st.Cadence}
 	r.target.Bounds = schedule.Bounds{Min: s.Setup().Min, Max: s.Setup().Max}
+	r.target.Schedule = st.Schedule.Clone()
 	if r.cadence == 0 {
 		r.cadence = time.Minute
 	}
@@ -202,6 +220,7 @@ type stepscalerRun struct {
 	exec       *execution
 	lastMinute time.Time
 	cadence    time.Duration
+	evaluated  bool // the run's first evaluation has come
 }
 
 // State transitions and Lambda invocations of one execution of statemachine/scale.asl.json,
@@ -252,10 +271,10 @@ func (r *stepscalerRun) bill(s *Sim, transitions, invocations int) {
 
 // triggered says whether an execution starts now: the alarms were evaluated this tick and
 // one entered ALARM (the starter's notification) or, on the evaluation's minute, one is
-// in ALARM (the schedule); at most once per service and minute, as the execution's name
-// is derived from them. So a scale-out alarm that enters ALARM in a minute whose
-// execution has already run (say, the evaluation's, for a scale-in alarm in ALARM at
-// the minimum) waits for the next minute.
+// in ALARM or a scheduled action is due (the evaluation); at most once per service and
+// minute, as the execution's name is derived from them. So a scale-out alarm that enters
+// ALARM in a minute whose execution has already run (say, the evaluation's, for a
+// scale-in alarm in ALARM at the minimum) waits for the next minute.
 func (r *stepscalerRun) triggered(s *Sim) bool {
 	minute := s.Now().Truncate(r.cadence)
 	if minute.Equal(r.lastMinute) {
@@ -266,12 +285,30 @@ func (r *stepscalerRun) triggered(s *Sim) bool {
 		notified = notified || a.EnteredAlarm()
 		inAlarm = inAlarm || (a.Evaluated() && a.State() == StateAlarm)
 	}
-	scheduled := inAlarm && s.Now().Equal(minute)
-	if !notified && !scheduled {
+	evaluation := s.Now().Equal(minute)
+	due := evaluation && r.scheduleDue(s)
+	if !notified && !(evaluation && inAlarm) && !due {
 		return false
 	}
 	r.lastMinute = minute
 	return true
+}
+
+// scheduleDue says whether the evaluation now starts an execution for the schedule: an
+// action fired within the catch-up, or, at the run's first evaluation, the desired count
+// lies outside the bounds an action that fired before the trace has in force. The deployed
+// service would be within them already: the trace begins in the middle of its history,
+// and the firing had its execution then.
+func (r *stepscalerRun) scheduleDue(s *Sim) bool {
+	first := !r.evaluated
+	r.evaluated = true
+	if len(r.target.Schedule) == 0 {
+		return false
+	}
+	if r.target.Schedule.DueWithin(s.Now()) {
+		return true
+	}
+	return first && r.target.BoundsAt(s.Now()).Bounds.Clamp(s.Desired()) != s.Desired()
 }
 
 // plan is "Read alarms and metrics" → "Describe ECS service" → "Plan scaling" → "Update
@@ -318,10 +355,17 @@ func (r *stepscalerRun) plan(s *Sim) {
 		r.bill(s, notScaledTransitions, notScaledInvocations)
 		return
 	}
-	p, _ := r.target.Policy(d.AlarmName)
+	if setup := s.Setup(); d.To < setup.Min || d.To > setup.Max {
+		// Only the schedule's bounds reach past the setup's. Clamping the count would
+		// replay a service the deployed workflow does not run.
+		s.err = fmt.Errorf("at %s the scheduled actions have the bounds %s in force, and Stepscaler sets desired count %d (%s), outside the setup's [%d, %d] that every autoscaler shares: widen the setup's Min and Max to cover the schedule's bounds",
+			now.Format(time.RFC3339), r.target.BoundsAt(now).Bounds, d.To, d.Reason, setup.Min, setup.Max)
+		return
+	}
+	timeout, pollSeconds, _ := r.target.Watch(d.AlarmName)
 	s.SetDesired(d.To)
 	s.Note("steps")
-	w := stability.NewWatch(before, d.To, now, now.Add(time.Duration(p.StabilizationTimeoutSeconds)*time.Second), p.PollIntervalSeconds)
+	w := stability.NewWatch(before, d.To, now, now.Add(time.Duration(timeout)*time.Second), pollSeconds)
 	r.exec = &execution{plan: d, watch: w, due: now.Add(poll(w))}
 }
 

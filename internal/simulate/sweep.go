@@ -60,7 +60,7 @@ func vary(base *Stepscaler, param string, v float64) (*Stepscaler, error) {
 		}
 		return int(v), nil
 	}
-	st := &Stepscaler{Label: fmt.Sprintf("%s %s=%v", base.Name(), param, v), Policies: slices.Clone(base.Policies)}
+	st := &Stepscaler{Label: fmt.Sprintf("%s %s=%v", base.Name(), param, v), Policies: slices.Clone(base.Policies), Schedule: base.Schedule.Clone()}
 	for i := range st.Policies {
 		pa := &st.Policies[i]
 		if pa.Policy.Direction != scaling.Out {

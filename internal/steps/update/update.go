@@ -83,20 +83,9 @@ type watching struct{ StabilizationTimeoutSeconds, PollIntervalSeconds int }
 // alarm) is watched as long as its longest policy would, polled as often as its most
 // frequent, or with the defaults when it has no alarm at all.
 func watchOf(target config.ServiceTarget, alarm string) (watching, error) {
-	if alarm != "" {
-		p, ok := target.Policy(alarm)
-		if !ok {
-			return watching{}, &steps.InvalidInputError{Problem: fmt.Sprintf("alarm %q is not one of %s's", alarm, target.Service)}
-		}
-		return watching{p.StabilizationTimeoutSeconds, p.PollIntervalSeconds}, nil
+	timeout, poll, ok := target.Watch(alarm)
+	if !ok {
+		return watching{}, &steps.InvalidInputError{Problem: fmt.Sprintf("alarm %q is not one of %s's", alarm, target.Service)}
 	}
-	w := watching{config.DefaultStabilizationTimeoutSeconds, config.DefaultPollIntervalSeconds}
-	for i, p := range target.Policies {
-		if i == 0 {
-			w = watching{p.StabilizationTimeoutSeconds, p.PollIntervalSeconds}
-		}
-		w.StabilizationTimeoutSeconds = max(w.StabilizationTimeoutSeconds, p.StabilizationTimeoutSeconds)
-		w.PollIntervalSeconds = min(w.PollIntervalSeconds, p.PollIntervalSeconds)
-	}
-	return w, nil
+	return watching{timeout, poll}, nil
 }
