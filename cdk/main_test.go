@@ -89,7 +89,7 @@ func compareUpgrade(t *testing.T, before, after map[string]any) {
 			t.Errorf("resource %s (%v) is gone: CloudFormation would delete it", id, r.(map[string]any)["Type"])
 			continue
 		}
-		want := intendedChange(id, r.(map[string]any))
+		want := intendedChange(t, id, r.(map[string]any))
 		if !reflect.DeepEqual(withoutDefinition(want), withoutDefinition(n.(map[string]any))) {
 			a, _ := json.Marshal(want)
 			b, _ := json.Marshal(n)
@@ -124,10 +124,17 @@ func compareUpgrade(t *testing.T, before, after map[string]any) {
 
 // intendedChange is the resource as it was, with the changes the construct makes on
 // purpose applied.
-func intendedChange(id string, r map[string]any) map[string]any {
+func intendedChange(t *testing.T, id string, r map[string]any) map[string]any {
+	t.Helper()
 	var c map[string]any
-	data, _ := json.Marshal(r)
-	_ = json.Unmarshal(data, &c) // a deep copy of what Unmarshal made
+	// A deep copy of what Unmarshal made.
+	data, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &c); err != nil {
+		t.Fatal(err)
+	}
 	props, _ := c["Properties"].(map[string]any)
 	switch {
 	case c["Type"] == "AWS::Lambda::Function" && strings.HasPrefix(id, "RecordOutcome"):
