@@ -101,6 +101,43 @@ func checkAlarmName(name *string, member string) (string, error) {
 }
 
 // checkDescription applies AlarmDescription's length limit, 0 to 1024 characters.
+// alarmSettings are the parameters PutMetricAlarm and PutCompositeAlarm share.
+type alarmSettings struct {
+	description                 *string
+	actionsEnabled              *bool
+	ok, alarm, insufficientData []string
+}
+
+// putAlarm checks the shared settings and applies them to the alarm called name, which it
+// creates (in INSUFFICIENT_DATA) if there is none. An alarm of the other kind by that
+// name is an error: CloudWatch names metric and composite alarms in one namespace. The
+// caller sets the alarm's own configuration.
+func (e *Emulator) putAlarm(c *call, name string, composite bool, s alarmSettings) (*alarm, error) {
+	description, err := checkDescription(s.description)
+	if err != nil {
+		return nil, err
+	}
+	acts, err := checkActions(s.ok, s.alarm, s.insufficientData)
+	if err != nil {
+		return nil, err
+	}
+	a := e.alarms[name]
+	switch {
+	case a == nil:
+		a = e.newAlarm(name, c.now)
+		e.alarms[name] = a
+	case composite && a.metric != nil:
+		return nil, validationError("An alarm named %s already exists as a metric alarm.", name)
+	case !composite && a.composite != nil:
+		return nil, validationError("An alarm named %s already exists as a composite alarm.", name)
+	}
+	a.description = description
+	a.actions = acts
+	a.actionsEnabled = boolOr(s.actionsEnabled, true)
+	a.configUpdated = c.now
+	return a, nil
+}
+
 func checkDescription(d *string) (*string, error) {
 	if d == nil || *d == "" {
 		return nil, nil

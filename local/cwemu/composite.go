@@ -40,27 +40,12 @@ func (e *Emulator) putCompositeAlarm(c *call, in *putCompositeAlarmInput) (noBod
 	if err != nil {
 		return noBody{}, err
 	}
-	description, err := checkDescription(in.AlarmDescription)
+	a, err := e.putAlarm(c, name, true, alarmSettings{in.AlarmDescription, in.ActionsEnabled,
+		in.OKActions, in.AlarmActions, in.InsufficientDataActions})
 	if err != nil {
 		return noBody{}, err
-	}
-	acts, err := checkActions(in.OKActions, in.AlarmActions, in.InsufficientDataActions)
-	if err != nil {
-		return noBody{}, err
-	}
-	a := e.alarms[name]
-	switch {
-	case a == nil:
-		a = e.newAlarm(name, c.now)
-		e.alarms[name] = a
-	case a.metric != nil:
-		return noBody{}, validationError("An alarm named %s already exists as a metric alarm.", name)
 	}
 	a.composite = cfg
-	a.description = description
-	a.actions = acts
-	a.actionsEnabled = boolOr(in.ActionsEnabled, true)
-	a.configUpdated = c.now
 	e.evaluateComposite(c, a, nil, map[string]bool{a.name: true})
 	return noBody{}, nil
 }

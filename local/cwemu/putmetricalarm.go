@@ -89,27 +89,12 @@ func (e *Emulator) putMetricAlarm(c *call, in *putMetricAlarmInput) (noBody, err
 	if err != nil {
 		return noBody{}, err
 	}
-	description, err := checkDescription(in.AlarmDescription)
+	a, err := e.putAlarm(c, name, false, alarmSettings{in.AlarmDescription, in.ActionsEnabled,
+		in.OKActions, in.AlarmActions, in.InsufficientDataActions})
 	if err != nil {
 		return noBody{}, err
-	}
-	acts, err := checkActions(in.OKActions, in.AlarmActions, in.InsufficientDataActions)
-	if err != nil {
-		return noBody{}, err
-	}
-	a := e.alarms[name]
-	switch {
-	case a == nil:
-		a = e.newAlarm(name, c.now)
-		e.alarms[name] = a
-	case a.composite != nil:
-		return noBody{}, validationError("An alarm named %s already exists as a composite alarm.", name)
 	}
 	a.metric = cfg
-	a.description = description
-	a.actions = acts
-	a.actionsEnabled = boolOr(in.ActionsEnabled, true)
-	a.configUpdated = c.now
 	return noBody{}, nil
 }
 
