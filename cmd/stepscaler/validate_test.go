@@ -17,7 +17,7 @@ func TestValidateConfigShowsWhatThePresetCreates(t *testing.T) {
 	for _, want := range []string{
 		"valid, 2 services, 4 alarms",
 		"prod/api within [2, 40] (preset balanced)",
-		"to ceil(current × metric / 175), tolerance 0.1, cooldown 115s",
+		"to ceil(current × highest datapoint / 175), tolerance 0.1, cooldown 115s",
 		"fires when Shop RequestsPerSecondPerTask Average > 192.5 in 1 of 3 periods of 10s",
 		"fires when Shop RequestsPerSecondPerTask Average < 157.5 in 2 of 2 periods of 30s",
 		"no lower than the highest recommendation of the last 300s, cooldown 60s",

@@ -405,6 +405,10 @@ func TestPolicySummary(t *testing.T) {
 		}}, "steps (-inf, -20]: -30%; (-20, 0]: -10%"},
 		{Policy{Direction: Out, AdjustmentType: TargetRatio, TargetValue: 50, Tolerance: 0.1, ScaleLimit: &ScaleLimit{MaxTasks: 10, MaxPercent: 100}},
 			"to ceil(current × metric / 50), tolerance 0.1, at most the larger of 10 tasks and 100% a step"},
+		{Policy{Direction: In, AdjustmentType: TargetRatio, TargetValue: 70, Tolerance: 0.1, MetricAggregationType: "Maximum", ScaleInStabilizationWindowSeconds: 300},
+			"to ceil(current × highest datapoint / 70), tolerance 0.1, no lower than the highest recommendation of the last 300s"},
+		{Policy{Direction: Out, AdjustmentType: TargetRatio, TargetValue: 70, Tolerance: 0.1, MetricAggregationType: "Minimum"},
+			"to ceil(current × lowest datapoint / 70), tolerance 0.1"},
 	}
 	for _, tt := range tests {
 		if got := tt.policy.Summary(); got != tt.want {

@@ -268,7 +268,16 @@ type NotScaledReason struct {
 func (p Policy) Summary() string {
 	t := p.AdjustmentType.orDefault()
 	if t == TargetRatio {
-		s := fmt.Sprintf("to ceil(current × metric / %s), tolerance %v", formatBound(p.TargetValue), p.Tolerance)
+		// The metric is the alarm's datapoints combined by MetricAggregationType; say so
+		// when that is not their average, which "metric" reads as.
+		metric := "metric"
+		switch p.MetricAggregationType {
+		case "Maximum":
+			metric = "highest datapoint"
+		case "Minimum":
+			metric = "lowest datapoint"
+		}
+		s := fmt.Sprintf("to ceil(current × %s / %s), tolerance %v", metric, formatBound(p.TargetValue), p.Tolerance)
 		if l := p.ScaleLimit; l != nil {
 			switch {
 			case l.MaxTasks > 0 && l.MaxPercent > 0:
