@@ -155,15 +155,25 @@ func fire(t *testing.T, alarmName, service string) (string, sfntypes.ExecutionSt
 // newestSince is the newest execution of the service started after since.
 func newestSince(t *testing.T, service string, since time.Time) string {
 	t.Helper()
+	name := startedSince(t, service, since)
+	if name == "" {
+		// One execution per service and minute: a notification in the minute of an
+		// execution that already ran starts nothing; the next evaluation takes it up.
+		t.Fatalf("no execution of %s started since %s (a second notification in one minute is a duplicate: use evaluate)",
+			service, since.Format(time.RFC3339Nano))
+	}
+	return name
+}
+
+// startedSince is the newest execution of the service started after since, or "".
+func startedSince(t *testing.T, service string, since time.Time) string {
+	t.Helper()
 	execs, err := st.ServiceExecutions(context.Background(), ref(service))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(execs) == 0 || aws.ToTime(execs[0].StartDate).Before(since) {
-		// One execution per service and minute: a notification in the minute of an
-		// execution that already ran starts nothing; the next evaluation takes it up.
-		t.Fatalf("no execution of %s started since %s (a second notification in one minute is a duplicate: use evaluate)",
-			service, since.Format(time.RFC3339Nano))
+		return ""
 	}
 	return aws.ToString(execs[0].Name)
 }

@@ -263,19 +263,6 @@ func publishLoad(t *testing.T, from, to time.Time, spread float64, value func(pe
 	}
 }
 
-// startedSince is the newest execution of the service started after since, or "".
-func startedSince(t *testing.T, service string, since time.Time) string {
-	t.Helper()
-	execs, err := st.ServiceExecutions(context.Background(), ref(service))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(execs) == 0 || aws.ToTime(execs[0].StartDate).Before(since) {
-		return ""
-	}
-	return aws.ToString(execs[0].Name)
-}
-
 // finalState is an execution's output: its state, with the record step's outcome.
 type finalState struct {
 	workflow.State
