@@ -207,8 +207,19 @@ func (v *validator) preset(at string, s Service) {
 	if p.Metric == nil || p.CapacityPerTask == nil || len(v.problems) > before || badBounds {
 		return
 	}
-	if _, err := p.alarms(s); err != nil {
+	alarms, err := p.alarms(s)
+	if err != nil {
 		v.addf(at, "%v", err)
+		return
+	}
+	// JSON has no infinity, and CloudWatch takes no such threshold: a capacityPerTask
+	// near the largest float64 overflows.
+	for _, a := range alarms {
+		if !finite(*a.TargetValue) || !finite(a.Metric.Threshold) {
+			v.addf(at+".capacityPerTask", "%v makes alarm %s's target %v and threshold %v: too large to be a finite number",
+				*p.CapacityPerTask, a.AlarmName, *a.TargetValue, a.Metric.Threshold)
+			return
+		}
 	}
 }
 

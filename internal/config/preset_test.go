@@ -2,10 +2,12 @@ package config
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/stepscaler/stepscaler/internal/presets"
 	"github.com/stepscaler/stepscaler/internal/scaling"
 )
 
@@ -143,6 +145,16 @@ func TestPresetProblems(t *testing.T) {
 			{"cluster": "prod", "service": "web", "minCapacity": 1, "maxCapacity": 5, "alarms": [],
 			"preset": {"name": "cost-first", "capacityPerTask": 100, ` + metric + `}}`,
 			"services[1].preset", `alarm "stepscaler-prod-web-in" is already configured at services[0].alarms[0].alarmName`},
+		// 1.7e308 × 1.1 is beyond the largest float64, 1.8e308: the threshold overflows.
+		{"capacity whose threshold overflows", `{"cluster": "prod", "service": "web", "minCapacity": 1, "maxCapacity": 5, "alarms": [],
+			"preset": {"name": "balanced", "capacityPerTask": 1.7e308, "targetUtilizationPercent": 100, ` + metric + `}}`,
+			"services[0].preset.capacityPerTask", "1.7e+308 makes alarm stepscaler-prod-web-out's target 1.7e+308 and threshold +Inf: too large"},
+		// The preset's metric is checked as a metric block's.
+		{"metric math with a duplicate id", `{"cluster": "prod", "service": "web", "minCapacity": 1, "maxCapacity": 5, "alarms": [],
+			"preset": {"name": "balanced", "capacityPerTask": 100,
+			  "metric": {"expression": "a / b", "metrics": [{"id": "a", "namespace": "Web", "metricName": "Req", "statistic": "Sum"},
+			                                               {"id": "a", "namespace": "Web", "metricName": "Tasks", "statistic": "Average"}]}}}`,
+			"services[0].preset.metric.metrics[1].id", `duplicate id "a"`},
 		{"max below one", `{"cluster": "prod", "service": "web", "minCapacity": 0, "maxCapacity": 0, "alarms": [],
 			"preset": {"name": "balanced", "capacityPerTask": 100, ` + metric + `}}`,
 			"services[0].maxCapacity", "must be between 1 and 5000, got 0"},
@@ -152,5 +164,42 @@ func TestPresetProblems(t *testing.T) {
 			checkOneProblem(t, "preset.json", []byte(`{"services": [`+tt.services+`]}`),
 				corpusExpectation{Field: tt.field, Problem: tt.problem})
 		})
+	}
+}
+
+// TestEveryPresetResolvesToListableAlarms: whatever valid values a preset block takes, the
+// alarms it resolves to are ones the file could list itself: written out as listed
+// alarms, they parse. Checked for every preset at the edges of every field.
+func TestEveryPresetResolvesToListableAlarms(t *testing.T) {
+	for _, name := range presets.Names() {
+		for _, startup := range []int{0, 60, 3600} {
+			for _, target := range []float64{0.5, 70, 100} {
+				for _, bounds := range [][2]int{{0, 1}, {2, 20}, {5000, 5000}} {
+					for _, capacity := range []float64{1e-9, 100, 1e300} {
+						src := fmt.Sprintf(`{"services": [{"cluster": "prod", "service": "web", "minCapacity": %d, "maxCapacity": %d, "alarms": [],
+						  "preset": {"name": %q, "capacityPerTask": %v, "targetUtilizationPercent": %v, "startupSeconds": %d,
+						  "metric": {"namespace": "Web", "metricName": "CPU", "statistic": "Average"}}}]}`,
+							bounds[0], bounds[1], name, capacity, target, startup)
+						c, err := Parse("preset.json", []byte(src))
+						if err != nil {
+							t.Fatalf("%s: %v", src, err)
+						}
+						s := c.Services[0]
+						listed := Service{Cluster: s.Cluster, Service: s.Service, MinCapacity: s.MinCapacity, MaxCapacity: s.MaxCapacity}
+						for _, a := range s.Alarms {
+							a.preset = "" // listed, not resolved: written out in full
+							listed.Alarms = append(listed.Alarms, a)
+						}
+						data, err := json.Marshal(Config{Services: []Service{listed}})
+						if err != nil {
+							t.Fatal(err)
+						}
+						if _, err := Parse("listed.json", data); err != nil {
+							t.Errorf("%s resolves to alarms the file could not list: %v", src, err)
+						}
+					}
+				}
+			}
+		}
 	}
 }
