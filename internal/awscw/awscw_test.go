@@ -12,13 +12,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/stepscaler/stepscaler/internal/awscw"
 	"github.com/stepscaler/stepscaler/internal/breach"
+	"github.com/stepscaler/stepscaler/local/awstest"
 	"github.com/stepscaler/stepscaler/local/cwemu"
 )
 
@@ -39,21 +39,8 @@ type env struct {
 
 func start(t *testing.T) *env {
 	t.Helper()
-	emu, err := cwemu.Start(cwemu.Options{Clock: func() time.Time { return t0 }})
-	if err != nil {
-		t.Fatalf("start the CloudWatch emulator: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := emu.Close(); err != nil {
-			t.Errorf("close the CloudWatch emulator: %v", err)
-		}
-	})
-	client := cloudwatch.New(cloudwatch.Options{
-		Region:           "us-east-1",
-		BaseEndpoint:     aws.String(emu.URL()),
-		Credentials:      credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
-		RetryMaxAttempts: 1,
-	})
+	emu := awstest.StartCloudWatch(t, cwemu.Options{Clock: func() time.Time { return t0 }})
+	client := awstest.CloudWatch(emu.URL())
 	return &env{emu: emu, client: client}
 }
 

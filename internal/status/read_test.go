@@ -9,18 +9,17 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
-	"github.com/sivchari/kumo"
 
 	"github.com/stepscaler/stepscaler/internal/activity"
 	"github.com/stepscaler/stepscaler/internal/awscw"
 	"github.com/stepscaler/stepscaler/internal/config"
 	"github.com/stepscaler/stepscaler/internal/scaling"
 	"github.com/stepscaler/stepscaler/internal/store"
+	"github.com/stepscaler/stepscaler/local/awstest"
 	"github.com/stepscaler/stepscaler/local/cwemu"
 	"github.com/stepscaler/stepscaler/local/ecsemu"
 )
@@ -36,32 +35,18 @@ type local struct {
 	store  *store.Store
 }
 
-var static = credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")
+func TestMain(m *testing.M) { awstest.Main(m) }
 
 func startLocal(t *testing.T) *local {
 	t.Helper()
 	// The scheduler never acts during a test: the counts stay as seeded.
-	e, err := ecsemu.Start(ecsemu.Options{SchedulerDelay: time.Hour, TaskStartDelay: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	cw, err := cwemu.Start(cwemu.Options{Clock: func() time.Time { return t0 }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cw.Close() })
-	db := kumo.NewServer()
-	t.Cleanup(db.Close)
-	dyn := dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String(db.URL), Credentials: static})
-	table := "status-" + t.Name()
-	if err := store.CreateTable(context.Background(), dyn, table); err != nil {
-		t.Fatal(err)
-	}
+	e := awstest.StartECS(t, ecsemu.Options{SchedulerDelay: time.Hour, TaskStartDelay: time.Hour})
+	cw := awstest.StartCloudWatch(t, cwemu.Options{Clock: func() time.Time { return t0 }})
+	dyn, table := awstest.DynamoDB(t)
 	return &local{
 		ecsEmu: e, cwEmu: cw,
-		ecs:   ecs.New(ecs.Options{Region: "us-east-1", BaseEndpoint: aws.String(e.URL()), Credentials: static}),
-		cw:    cloudwatch.New(cloudwatch.Options{Region: "us-east-1", BaseEndpoint: aws.String(cw.URL()), Credentials: static}),
+		ecs:   awstest.ECS(e.URL()),
+		cw:    awstest.CloudWatch(cw.URL()),
 		dyn:   dyn,
 		store: store.New(dyn, table),
 	}

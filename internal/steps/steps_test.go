@@ -27,6 +27,7 @@ import (
 	"github.com/stepscaler/stepscaler/internal/pacing"
 	"github.com/stepscaler/stepscaler/internal/scaling"
 	"github.com/stepscaler/stepscaler/internal/steps"
+	"github.com/stepscaler/stepscaler/local/awstest"
 	"github.com/stepscaler/stepscaler/local/cwemu"
 	"github.com/stepscaler/stepscaler/local/ecsemu"
 )
@@ -65,32 +66,10 @@ func spentQuota() aws.Retryer {
 
 func startECS(t *testing.T) *ecsemu.Emulator {
 	t.Helper()
-	emu, err := ecsemu.Start(ecsemu.Options{})
-	if err != nil {
-		t.Fatalf("start the ECS emulator: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := emu.Close(); err != nil {
-			t.Errorf("close the ECS emulator: %v", err)
-		}
-	})
+	emu := awstest.StartECS(t, ecsemu.Options{})
 	if err := emu.CreateService("prod", "web", ecsemu.ServiceSpec{DesiredCount: 1}); err != nil {
 		t.Fatalf("create service: %v", err)
 	}
-	return emu
-}
-
-func startCW(t *testing.T) *cwemu.Emulator {
-	t.Helper()
-	emu, err := cwemu.Start(cwemu.Options{})
-	if err != nil {
-		t.Fatalf("start the CloudWatch emulator: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := emu.Close(); err != nil {
-			t.Errorf("close the CloudWatch emulator: %v", err)
-		}
-	})
 	return emu
 }
 
@@ -219,7 +198,7 @@ func TestClassifyTransientAPIErrors(t *testing.T) {
 	t.Parallel()
 	for _, r := range retries {
 		t.Run(r.name, func(t *testing.T) {
-			ecsEmu, cwEmu := startECS(t), startCW(t)
+			ecsEmu, cwEmu := startECS(t), awstest.StartCloudWatch(t, cwemu.Options{})
 			ecsC, cwC := ecsClient(ecsEmu.URL(), r.ecs), cwClient(cwEmu.URL(), r.cloud)
 			for _, code := range []string{ecsemu.Throttling, ecsemu.ServerError} {
 				ecsEmu.InjectFault(ecsemu.Fault{Operation: "DescribeServices", Error: code})
@@ -267,7 +246,7 @@ func TestClassifyServiceUnavailable(t *testing.T) {
 	t.Parallel()
 	for _, r := range retries {
 		t.Run(r.name, func(t *testing.T) {
-			cwEmu := startCW(t)
+			cwEmu := awstest.StartCloudWatch(t, cwemu.Options{})
 			cwEmu.InjectFault(cwemu.Fault{Operation: "DescribeAlarms", Error: cwemu.ServiceUnavailable})
 			err := describeAlarms(t.Context(), cwClient(cwEmu.URL(), r.cloud))
 			apiError(t, err, cwemu.ServiceUnavailable)
@@ -339,7 +318,7 @@ func TestClassifyCallErrors(t *testing.T) {
 	t.Parallel()
 	for _, r := range retries {
 		t.Run(r.name, func(t *testing.T) {
-			ecsEmu, cwEmu := startECS(t), startCW(t)
+			ecsEmu, cwEmu := startECS(t), awstest.StartCloudWatch(t, cwemu.Options{})
 			ecsC := ecsClient(ecsEmu.URL(), r.ecs)
 			eleven := make([]string, 11)
 			for i := range eleven {

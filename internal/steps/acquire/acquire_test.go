@@ -2,20 +2,14 @@ package acquire_test
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"os"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/sivchari/kumo"
 
 	"github.com/stepscaler/stepscaler/internal/config"
 	"github.com/stepscaler/stepscaler/internal/scaling"
@@ -23,6 +17,7 @@ import (
 	"github.com/stepscaler/stepscaler/internal/steps/acquire"
 	"github.com/stepscaler/stepscaler/internal/store"
 	"github.com/stepscaler/stepscaler/internal/workflow"
+	"github.com/stepscaler/stepscaler/local/awstest"
 )
 
 // The step runs with the real DynamoDB client against kumo's DynamoDB, in process.
@@ -42,27 +37,7 @@ var web = scaling.ServiceRef{Cluster: "prod", Service: "web"}
 
 var t0 = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 
-// kumo's server is not safe to start from parallel tests (it wires process-wide state),
-// so the package's tests share one, each with a table of its own.
-var dynamo struct {
-	once sync.Once
-	srv  *kumo.Server
-}
-
-var tables atomic.Int64
-
-func dynamoURL() string {
-	dynamo.once.Do(func() { dynamo.srv = kumo.NewServer() })
-	return dynamo.srv.URL
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if dynamo.srv != nil {
-		dynamo.srv.Close()
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { awstest.Main(m) }
 
 type env struct {
 	store *store.Store
@@ -72,16 +47,7 @@ type env struct {
 
 func start(t *testing.T) *env {
 	t.Helper()
-	db := dynamodb.New(dynamodb.Options{
-		Region:           "us-east-1",
-		BaseEndpoint:     aws.String(dynamoURL()),
-		Credentials:      credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
-		RetryMaxAttempts: 1,
-	})
-	table := fmt.Sprintf("stepscaler-%s-%d", t.Name(), tables.Add(1)) // one table a test, also under -count
-	if err := store.CreateTable(t.Context(), db, table); err != nil {
-		t.Fatalf("create table: %v", err)
-	}
+	db, table := awstest.DynamoDB(t)
 	cfg, err := config.Parse("lease.json", []byte(leaseConfig))
 	if err != nil {
 		t.Fatalf("parse the configuration: %v", err)
@@ -200,12 +166,8 @@ func TestAcquireUnreachable(t *testing.T) {
 	if err != nil {
 		t.Fatalf("parse the configuration: %v", err)
 	}
-	db := dynamodb.New(dynamodb.Options{
-		Region:           "us-east-1",
-		BaseEndpoint:     aws.String(closedPort(t)),
-		Credentials:      credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
-		RetryMaxAttempts: 1,
-	})
+	db := dynamodb.New(dynamodb.Options{Region: awstest.Region, BaseEndpoint: aws.String(closedPort(t)),
+		Credentials: awstest.Credentials, RetryMaxAttempts: 1})
 	h := acquire.New(store.New(db, "stepscaler"), cfg, func() time.Time { return t0 }, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	_, err = h.Acquire(t.Context(), request("exec-a"))
 	var transient *steps.TransientError

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/stepscaler/stepscaler/internal/steps"
 	"github.com/stepscaler/stepscaler/internal/steps/alarms"
 	"github.com/stepscaler/stepscaler/internal/workflow"
+	"github.com/stepscaler/stepscaler/local/awstest"
 	"github.com/stepscaler/stepscaler/local/cwemu"
 )
 
@@ -75,21 +75,8 @@ type env struct {
 
 func start(t *testing.T) *env {
 	t.Helper()
-	emu, err := cwemu.Start(cwemu.Options{Clock: func() time.Time { return now }})
-	if err != nil {
-		t.Fatalf("start the CloudWatch emulator: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := emu.Close(); err != nil {
-			t.Errorf("close the CloudWatch emulator: %v", err)
-		}
-	})
-	client := cloudwatch.New(cloudwatch.Options{
-		Region:           "us-east-1",
-		BaseEndpoint:     aws.String(emu.URL()),
-		Credentials:      credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
-		RetryMaxAttempts: 1,
-	})
+	emu := awstest.StartCloudWatch(t, cwemu.Options{Clock: func() time.Time { return now }})
+	client := awstest.CloudWatch(emu.URL())
 	cfg, err := config.Parse("alarms.json", []byte(webConfig))
 	if err != nil {
 		t.Fatalf("parse the configuration: %v", err)

@@ -3,24 +3,19 @@ package record_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
-	"github.com/sivchari/kumo"
 
 	"github.com/stepscaler/stepscaler/internal/activity"
 	"github.com/stepscaler/stepscaler/internal/config"
@@ -32,6 +27,7 @@ import (
 	"github.com/stepscaler/stepscaler/internal/steps/record"
 	"github.com/stepscaler/stepscaler/internal/store"
 	"github.com/stepscaler/stepscaler/internal/workflow"
+	"github.com/stepscaler/stepscaler/local/awstest"
 )
 
 // The step runs with the real DynamoDB client against kumo's DynamoDB, in process.
@@ -143,27 +139,7 @@ func (r *recorder) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func
 	return call(r.note("Query"), func() (*dynamodb.QueryOutput, error) { return r.next.Query(ctx, in, o...) })
 }
 
-// kumo's server is not safe to start from parallel tests (it wires process-wide state),
-// so the package's tests share one, each with a table of its own.
-var dynamo struct {
-	once sync.Once
-	srv  *kumo.Server
-}
-
-var tables atomic.Int64
-
-func dynamoURL() string {
-	dynamo.once.Do(func() { dynamo.srv = kumo.NewServer() })
-	return dynamo.srv.URL
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if dynamo.srv != nil {
-		dynamo.srv.Close()
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { awstest.Main(m) }
 
 type env struct {
 	db    *dynamodb.Client
@@ -211,16 +187,7 @@ func start(t *testing.T) *env {
 // startWith is start with the deployed configuration cfgJSON.
 func startWith(t *testing.T, cfgJSON string) *env {
 	t.Helper()
-	db := dynamodb.New(dynamodb.Options{
-		Region:           "us-east-1",
-		BaseEndpoint:     aws.String(dynamoURL()),
-		Credentials:      credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
-		RetryMaxAttempts: 1,
-	})
-	table := fmt.Sprintf("stepscaler-%s-%d", t.Name(), tables.Add(1)) // one table a test, also under -count
-	if err := store.CreateTable(t.Context(), db, table); err != nil {
-		t.Fatalf("create table: %v", err)
-	}
+	db, table := awstest.DynamoDB(t)
 	cfg, err := config.Parse("record.json", []byte(cfgJSON))
 	if err != nil {
 		t.Fatalf("parse the configuration: %v", err)

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 
 	"github.com/stepscaler/stepscaler/internal/config"
@@ -18,6 +16,7 @@ import (
 	"github.com/stepscaler/stepscaler/internal/steps"
 	"github.com/stepscaler/stepscaler/internal/steps/update"
 	"github.com/stepscaler/stepscaler/internal/workflow"
+	"github.com/stepscaler/stepscaler/local/awstest"
 	"github.com/stepscaler/stepscaler/local/ecsemu"
 )
 
@@ -53,27 +52,14 @@ type env struct {
 
 func start(t *testing.T) *env {
 	t.Helper()
-	emu, err := ecsemu.Start(ecsemu.Options{SchedulerDelay: time.Millisecond})
-	if err != nil {
-		t.Fatalf("start the ECS emulator: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := emu.Close(); err != nil {
-			t.Errorf("close the ECS emulator: %v", err)
-		}
-	})
+	emu := awstest.StartECS(t, ecsemu.Options{SchedulerDelay: time.Millisecond})
 	if err := emu.CreateService("prod", "web", ecsemu.ServiceSpec{DesiredCount: 2}); err != nil {
 		t.Fatalf("create service: %v", err)
 	}
 	if err := emu.CreateService("prod", "batch", ecsemu.ServiceSpec{DesiredCount: 0}); err != nil {
 		t.Fatalf("create service: %v", err)
 	}
-	client := ecs.New(ecs.Options{
-		Region:           "us-east-1",
-		BaseEndpoint:     aws.String(emu.URL()),
-		Credentials:      credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
-		RetryMaxAttempts: 1,
-	})
+	client := awstest.ECS(emu.URL())
 	cfg, err := config.Parse("ecs.json", []byte(ecsConfig))
 	if err != nil {
 		t.Fatalf("parse the configuration: %v", err)
